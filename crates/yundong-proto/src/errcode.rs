@@ -1,0 +1,193 @@
+//! The WeChat errcode catalog: one row per code, used by the server to answer and by the SDK to classify.
+//!
+//! WeChat answers every failure with HTTP 200 and a body `{"errcode": N, "errmsg": "…, rid: …"}`; clients branch on
+//! the number, a few string-match the text, so both are reproduced as WeChat writes them (spec §3.1).
+
+use serde::{Deserialize, Serialize};
+
+/// Every errcode yundong answers with. `ALL` lists them; [`ErrCode::info`] is the one table of numbers and texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrCode {
+    SystemError,
+    InvalidCredential,
+    InvalidGrantType,
+    InvalidOpenid,
+    InvalidAppid,
+    InvalidUrl,
+    InvalidCode,
+    InvalidArgs,
+    InvalidAppsecret,
+    CodeBeenUsed,
+    AccessTokenMissing,
+    AppidMissing,
+    AppsecretMissing,
+    CodeMissing,
+    OpenidMissing,
+    AccessTokenExpired,
+    RequirePost,
+    EmptyPostData,
+    DailyQuota,
+    MinuteQuota,
+    DataFormatError,
+    ApiUnauthorized,
+    InvalidSigMethod,
+    InvalidSignature,
+}
+
+impl ErrCode {
+    pub const ALL: [ErrCode; 24] = [
+        ErrCode::SystemError,
+        ErrCode::InvalidCredential,
+        ErrCode::InvalidGrantType,
+        ErrCode::InvalidOpenid,
+        ErrCode::InvalidAppid,
+        ErrCode::InvalidUrl,
+        ErrCode::InvalidCode,
+        ErrCode::InvalidArgs,
+        ErrCode::InvalidAppsecret,
+        ErrCode::CodeBeenUsed,
+        ErrCode::AccessTokenMissing,
+        ErrCode::AppidMissing,
+        ErrCode::AppsecretMissing,
+        ErrCode::CodeMissing,
+        ErrCode::OpenidMissing,
+        ErrCode::AccessTokenExpired,
+        ErrCode::RequirePost,
+        ErrCode::EmptyPostData,
+        ErrCode::DailyQuota,
+        ErrCode::MinuteQuota,
+        ErrCode::DataFormatError,
+        ErrCode::ApiUnauthorized,
+        ErrCode::InvalidSigMethod,
+        ErrCode::InvalidSignature,
+    ];
+
+    /// The catalog: `(errcode, errmsg as WeChat writes it)`. Sources are spec/werun-spec.md §3.1–3.5.
+    pub const fn info(self) -> (i32, &'static str) {
+        match self {
+            ErrCode::SystemError => (-1, "system error"),
+            ErrCode::InvalidCredential => (
+                40001,
+                "invalid credential, access_token is invalid or not latest, could get access_token by \
+                 getStableAccessToken, more details at https://mmbizurl.cn/s/JtxxFh33r",
+            ),
+            ErrCode::InvalidGrantType => (40002, "invalid grant_type"),
+            ErrCode::InvalidOpenid => (40003, "invalid openid"),
+            ErrCode::InvalidAppid => (40013, "invalid appid"),
+            ErrCode::InvalidCode => (40029, "invalid code"),
+            ErrCode::InvalidUrl => (40066, "invalid url"),
+            ErrCode::InvalidArgs => (40097, "invalid args"),
+            ErrCode::InvalidAppsecret => (40125, "invalid appsecret"),
+            ErrCode::CodeBeenUsed => (40163, "code been used"),
+            ErrCode::AccessTokenMissing => (41001, "access_token missing"),
+            ErrCode::AppidMissing => (41002, "appid missing"),
+            ErrCode::AppsecretMissing => (41004, "appsecret missing"),
+            ErrCode::CodeMissing => (41008, "missing code"),
+            ErrCode::OpenidMissing => (41009, "missing openid"),
+            ErrCode::AccessTokenExpired => (42001, "access_token expired"),
+            ErrCode::RequirePost => (43002, "require POST method"),
+            ErrCode::EmptyPostData => (44002, "empty post data"),
+            ErrCode::DailyQuota => (45009, "reach max api daily quota limit"),
+            ErrCode::MinuteQuota => (
+                45011,
+                "api minute-quota reach limit mustslower retry next minute",
+            ),
+            ErrCode::DataFormatError => (47001, "data format error"),
+            ErrCode::ApiUnauthorized => (48001, "api unauthorized"),
+            ErrCode::InvalidSigMethod => (87008, "invalid sig_method"),
+            ErrCode::InvalidSignature => (87009, "invalid signature"),
+        }
+    }
+
+    pub const fn code(self) -> i32 {
+        self.info().0
+    }
+
+    pub const fn message(self) -> &'static str {
+        self.info().1
+    }
+
+    /// The catalog entry for a numeric errcode, if yundong knows it.
+    pub fn from_code(code: i32) -> Option<ErrCode> {
+        ErrCode::ALL.into_iter().find(|e| e.code() == code)
+    }
+}
+
+/// A WeChat error body. `errmsg` carries the catalog text, an optional detail, and the `rid` suffix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub errcode: i32,
+    pub errmsg: String,
+}
+
+impl ErrorBody {
+    /// `errmsg` = catalog text, then `: detail` when given, then `, rid: <rid>` as WeChat writes it.
+    pub fn new(code: ErrCode, detail: Option<&str>, rid: &str) -> Self {
+        let mut errmsg = String::from(code.message());
+        if let Some(detail) = detail {
+            errmsg.push_str(": ");
+            errmsg.push_str(detail);
+        }
+        errmsg.push_str(", rid: ");
+        errmsg.push_str(rid);
+        ErrorBody {
+            errcode: code.code(),
+            errmsg,
+        }
+    }
+}
+
+/// `{"errcode":0,"errmsg":"ok"}`, the success body of the `wxa/*` calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OkBody {
+    pub errcode: i32,
+    pub errmsg: String,
+}
+
+impl Default for OkBody {
+    fn default() -> Self {
+        OkBody {
+            errcode: 0,
+            errmsg: "ok".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn catalog_codes_are_unique_and_round_trip() {
+        let mut seen = HashSet::new();
+        for e in ErrCode::ALL {
+            assert!(seen.insert(e.code()), "duplicate code {}", e.code());
+            assert_eq!(ErrCode::from_code(e.code()), Some(e));
+            assert!(!e.message().is_empty());
+        }
+        assert_eq!(ErrCode::from_code(12345), None);
+    }
+
+    #[test]
+    fn error_body_has_wechat_rid_suffix() {
+        let b = ErrorBody::new(ErrCode::InvalidCode, None, "0123abcd-4567ef01-89abcdef");
+        assert_eq!(b.errcode, 40029);
+        assert_eq!(b.errmsg, "invalid code, rid: 0123abcd-4567ef01-89abcdef");
+        let b = ErrorBody::new(ErrCode::InvalidArgs, Some("step must not be negative"), "r");
+        assert_eq!(b.errmsg, "invalid args: step must not be negative, rid: r");
+    }
+
+    #[test]
+    fn texts_clients_match_on_are_exact() {
+        // EasyWeChat's retry looks for this substring with 42001; code that string-matches 40163 looks for this one.
+        assert!(
+            ErrCode::AccessTokenExpired
+                .message()
+                .contains("access_token expired")
+        );
+        assert!(ErrCode::CodeBeenUsed.message().contains("code been used"));
+    }
+}

@@ -1,0 +1,16 @@
+//! Wire types and pure logic shared by the yundong server, SDK and CLI.
+//!
+//! Everything here is free of I/O: no sockets, no files, no SQL, no async. The server serialises these types, the SDK
+//! deserialises them, so a wire shape is written exactly once.
+
+pub mod admin;
+pub mod client;
+pub mod crypto;
+pub mod day;
+pub mod errcode;
+pub mod ids;
+pub mod opendata;
+pub mod wechat;
+pub mod werun;
+
+pub use errcode::ErrCode;

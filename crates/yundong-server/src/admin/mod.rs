@@ -1,0 +1,144 @@
+//! The admin API (DESIGN §3.3): apps, users, friendships and the dev clock, behind the admin bearer token.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yundong_proto::admin::{
+    AdminError, AppCreated, ClockAdvanceRequest, ClockResponse, CreateAppRequest,
+    CreateUserRequest, FriendshipCreated, FriendshipRequest, UserCreated,
+};
+
+use crate::error::ApiError;
+use crate::extract::{AdminAuth, AdminJson};
+use crate::service::accounts::{self, AccountError};
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_app))
+        .routes(routes!(create_user))
+        .routes(routes!(create_friendship))
+        .routes(routes!(get_clock))
+        .routes(routes!(advance_clock))
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(m) => ApiError::invalid(m),
+            AccountError::NotFound(m) => ApiError::not_found(m),
+            AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Register a mini program. The secret is shown only in this answer.
+#[utoipa::path(
+    post, path = "/admin/v1/apps", tag = "admin", security(("admin" = [])),
+    request_body = CreateAppRequest,
+    responses((status = 201, body = AppCreated), (status = 400, body = AdminError), (status = 401, body = AdminError))
+)]
+pub async fn create_app(
+    State(state): State<AppState>,
+    _: AdminAuth,
+    AdminJson(req): AdminJson<CreateAppRequest>,
+) -> Result<(StatusCode, Json<AppCreated>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(accounts::create_app(&state.store, &req, state.now()).await?),
+    ))
+}
+
+/// Register a platform user. `token` is the user's client bearer token, shown only in this answer.
+#[utoipa::path(
+    post, path = "/admin/v1/users", tag = "admin", security(("admin" = [])),
+    request_body = CreateUserRequest,
+    responses((status = 201, body = UserCreated), (status = 400, body = AdminError), (status = 401, body = AdminError))
+)]
+pub async fn create_user(
+    State(state): State<AppState>,
+    _: AdminAuth,
+    AdminJson(req): AdminJson<CreateUserRequest>,
+) -> Result<(StatusCode, Json<UserCreated>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(accounts::create_user(&state.store, &req.nickname, state.now()).await?),
+    ))
+}
+
+/// Make two users mutual friends.
+#[utoipa::path(
+    post, path = "/admin/v1/friendships", tag = "admin", security(("admin" = [])),
+    request_body = FriendshipRequest,
+    responses(
+        (status = 201, description = "now friends", body = FriendshipCreated),
+        (status = 200, description = "were friends already", body = FriendshipCreated),
+        (status = 400, body = AdminError), (status = 401, body = AdminError), (status = 404, body = AdminError),
+    )
+)]
+pub async fn create_friendship(
+    State(state): State<AppState>,
+    _: AdminAuth,
+    AdminJson(req): AdminJson<FriendshipRequest>,
+) -> Result<(StatusCode, Json<FriendshipCreated>), ApiError> {
+    let created = accounts::befriend(&state.store, req.a, req.b, state.now()).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(FriendshipCreated {
+            a: req.a,
+            b: req.b,
+            created,
+        }),
+    ))
+}
+
+/// The server's clock.
+#[utoipa::path(
+    get, path = "/admin/v1/clock", tag = "admin", security(("admin" = [])),
+    responses((status = 200, body = ClockResponse), (status = 401, body = AdminError))
+)]
+pub async fn get_clock(State(state): State<AppState>, _: AdminAuth) -> Json<ClockResponse> {
+    Json(ClockResponse {
+        now: state.now(),
+        offset_seconds: state.clock.offset(),
+    })
+}
+
+/// Move the server's clock forward, to test expiry without waiting. Only on a server started with `--dev-clock`;
+/// the clock is per server process.
+#[utoipa::path(
+    post, path = "/admin/v1/clock/advance", tag = "admin", security(("admin" = [])),
+    request_body = ClockAdvanceRequest,
+    responses(
+        (status = 200, body = ClockResponse), (status = 400, body = AdminError),
+        (status = 401, body = AdminError), (status = 404, description = "not started with --dev-clock", body = AdminError),
+    )
+)]
+pub async fn advance_clock(
+    State(state): State<AppState>,
+    _: AdminAuth,
+    AdminJson(req): AdminJson<ClockAdvanceRequest>,
+) -> Result<Json<ClockResponse>, ApiError> {
+    if !state.config.dev_clock {
+        return Err(ApiError::not_found(
+            "the clock can be moved only on a server started with --dev-clock",
+        ));
+    }
+    if !(0..=366 * 86_400).contains(&req.seconds) {
+        return Err(ApiError::invalid(
+            "seconds must be between 0 and 31622400 (the clock only moves forward)",
+        ));
+    }
+    state.clock.advance(req.seconds);
+    Ok(Json(ClockResponse {
+        now: state.now(),
+        offset_seconds: state.clock.offset(),
+    }))
+}

@@ -1,0 +1,33 @@
+//! The client API (DESIGN §3.2): what the WeChat app does on behalf of a signed-in platform user. Each call stands
+//! for a `wx.*` API and answers with its `errMsg`.
+
+mod login;
+mod steps;
+mod werun;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yundong_store::AppRow;
+
+use crate::error::ClientError;
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login::login))
+        .routes(routes!(login::authorize))
+        .routes(routes!(login::get_setting))
+        .routes(routes!(login::open_setting))
+        .routes(routes!(steps::upload_steps))
+        .routes(routes!(werun::get_werun_data))
+        .routes(routes!(werun::get_settings, werun::update_settings))
+}
+
+/// The app a client call names, or `<api>:fail invalid appid`.
+pub(crate) async fn app(state: &AppState, api: &str, appid: &str) -> Result<AppRow, ClientError> {
+    match state.store.app_by_appid(appid).await {
+        Ok(Some(app)) => Ok(app),
+        Ok(None) => Err(ClientError::fail(api, "invalid appid")),
+        Err(e) => Err(ClientError::store(api, e)),
+    }
+}

@@ -1,0 +1,133 @@
+//! `wx.getWeRunData` and the user's WeRun switches.
+
+use axum::Json;
+use axum::extract::State;
+use yundong_proto::client::{
+    EncryptedDataResponse, ErrMsg, GetWeRunDataRequest, SCOPE_WERUN, WeRunSettings,
+    WeRunSettingsResponse, WeRunSettingsUpdate, ok,
+};
+
+use super::app;
+use crate::error::ClientError;
+use crate::extract::{ClientJson, UserAuth};
+use crate::service::opendata;
+use crate::state::AppState;
+
+/// `wx.getWeRunData`: the user's last 31 days of steps, encrypted for the app's back end.
+///
+/// Needs WeRun on for the user (else `fail device not support`), `scope.werun` allowed (denied: `fail auth deny`;
+/// undecided: the dialog is shown and `allow` is the user's answer, absent means no answer:
+/// `fail authorize no response`), and a live session from `wx.login` + jscode2session (else `fail need login`).
+/// `encryptedData` is AES-128-CBC under the session_key with the returned `iv`; the plaintext is
+/// `{"stepInfoList": [31 × {"timestamp", "step"}], "watermark": {"timestamp", "appid"}}`.
+#[utoipa::path(
+    post, path = "/client/v1/wx/getWeRunData", tag = "client", security(("user" = [])),
+    request_body = GetWeRunDataRequest,
+    responses(
+        (status = 200, description = "`getWeRunData:ok` with encryptedData, iv and cloudID, or `getWeRunData:fail <reason>`", body = EncryptedDataResponse),
+        (status = 400, body = ErrMsg), (status = 401, body = ErrMsg),
+    )
+)]
+pub async fn get_werun_data(
+    State(state): State<AppState>,
+    UserAuth(user): UserAuth,
+    ClientJson(req): ClientJson<GetWeRunDataRequest>,
+) -> Result<Json<EncryptedDataResponse>, ClientError> {
+    const API: &str = "getWeRunData";
+    let store_err = |e| ClientError::store(API, e);
+    let app = app(&state, API, &req.appid).await?;
+    if !user.werun {
+        return Err(ClientError::fail(API, "device not support"));
+    }
+    match state
+        .store
+        .grant(user.id, app.id, SCOPE_WERUN)
+        .await
+        .map_err(store_err)?
+    {
+        Some(true) => {}
+        Some(false) => return Err(ClientError::fail(API, "auth deny")),
+        None => match req.allow {
+            Some(allow) => {
+                state
+                    .store
+                    .set_grant(user.id, app.id, SCOPE_WERUN, allow, state.now())
+                    .await
+                    .map_err(store_err)?;
+                if !allow {
+                    return Err(ClientError::fail(API, "auth deny"));
+                }
+            }
+            None => return Err(ClientError::fail(API, "authorize no response")),
+        },
+    }
+    let now = state.now();
+    let session = state
+        .store
+        .session(app.id, user.id)
+        .await
+        .map_err(store_err)?;
+    let Some(session) = session.filter(|s| s.expires_at > now) else {
+        return Err(ClientError::fail(API, "need login"));
+    };
+    let data = opendata::werun_data(&state, &app, user.id)
+        .await
+        .map_err(store_err)?;
+    let sealed = opendata::seal(&state, &app, &session.session_key, &data)
+        .await
+        .map_err(store_err)?
+        .ok_or_else(|| ClientError::fail(API, "need login"))?;
+    state
+        .store
+        .touch_session(app.id, user.id, now, now + state.config.session_ttl)
+        .await
+        .map_err(store_err)?;
+    Ok(Json(EncryptedDataResponse {
+        err_msg: ok(API),
+        encrypted_data: sealed.encrypted_data,
+        iv: sealed.iv,
+        cloud_id: sealed.cloud_id,
+    }))
+}
+
+/// The user's WeRun switches.
+#[utoipa::path(
+    get, path = "/client/v1/werun/settings", tag = "client", security(("user" = [])),
+    responses((status = 200, body = WeRunSettingsResponse), (status = 401, body = ErrMsg))
+)]
+pub async fn get_settings(UserAuth(user): UserAuth) -> Json<WeRunSettingsResponse> {
+    Json(WeRunSettingsResponse {
+        err_msg: ok("settings"),
+        settings: WeRunSettings {
+            werun: user.werun,
+            join_ranking: user.join_ranking,
+        },
+    })
+}
+
+/// Change the user's WeRun switches: `werun` off makes every app's getWeRunData fail with `device not support`.
+#[utoipa::path(
+    post, path = "/client/v1/werun/settings", tag = "client", security(("user" = [])),
+    request_body = WeRunSettingsUpdate,
+    responses((status = 200, body = WeRunSettingsResponse), (status = 400, body = ErrMsg), (status = 401, body = ErrMsg))
+)]
+pub async fn update_settings(
+    State(state): State<AppState>,
+    UserAuth(user): UserAuth,
+    ClientJson(req): ClientJson<WeRunSettingsUpdate>,
+) -> Result<Json<WeRunSettingsResponse>, ClientError> {
+    const API: &str = "settings";
+    let updated = state
+        .store
+        .update_werun_settings(user.id, req.werun, req.join_ranking)
+        .await
+        .map_err(|e| ClientError::store(API, e))?
+        .ok_or_else(|| ClientError::fail(API, "unknown user"))?;
+    Ok(Json(WeRunSettingsResponse {
+        err_msg: ok(API),
+        settings: WeRunSettings {
+            werun: updated.werun,
+            join_ranking: updated.join_ranking,
+        },
+    }))
+}

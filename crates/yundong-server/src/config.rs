@@ -1,0 +1,52 @@
+//! Server policy: lifetimes, limits and the day zone. Defaults follow WeChat (spec §3) and DESIGN §5.
+
+use yundong_proto::day::DayZone;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Idle life of a session_key, extended by use (DESIGN §5.5: 3 days).
+    pub session_ttl: i64,
+    /// Life of a `wx.login` code (5 minutes).
+    pub code_ttl: i64,
+    /// Life of an access token (7200 s).
+    pub token_ttl: i64,
+    /// How long a superseded `/cgi-bin/token` token keeps working (5 minutes); also how early stable tokens rotate.
+    pub token_overlap: i64,
+    /// `/cgi-bin/token` calls per app per day (WeChat: 2000) → 45009.
+    pub token_daily_quota: i64,
+    /// Forced stable-token refreshes per app per day, and the minimum gap between two (20, 30 s).
+    pub stable_force_daily: i64,
+    pub stable_force_gap: i64,
+    /// code2session exchanges per user per minute (100) → 45011.
+    pub code_exchanges_per_minute: i64,
+    /// Life of a cloudID (5 minutes).
+    pub cloud_id_ttl: i64,
+    /// The highest daily step total kept (98,800).
+    pub daily_step_cap: i64,
+    /// The zone whose midnights bound a WeRun day (UTC+8).
+    pub day_zone: DayZone,
+    /// Whether `POST /admin/v1/clock/advance` may move the clock.
+    pub dev_clock: bool,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            session_ttl: 3 * 86_400,
+            code_ttl: 300,
+            token_ttl: 7_200,
+            token_overlap: 300,
+            token_daily_quota: 2_000,
+            stable_force_daily: 20,
+            stable_force_gap: 30,
+            code_exchanges_per_minute: 100,
+            cloud_id_ttl: 300,
+            daily_step_cap: 98_800,
+            day_zone: DayZone::CHINA,
+            dev_clock: false,
+            body_limit: 64 * 1024,
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The three error surfaces, each in its own wire format:
+//! - WeChat API: HTTP 200 + `{"errcode", "errmsg": "…, rid: …"}` (WeChat's convention, kept on purpose: clients
+//!   branch on errcode and some throw on any non-2xx status);
+//! - client API: `{"errMsg": "<api>:fail <reason>"}`, HTTP 200 for outcomes a `wx.*` call reports, 4xx for requests
+//!   that are malformed or unauthenticated;
+//! - admin API: `{"error": {"code", "message"}}` with a matching HTTP status.
+//!
+//! Storage failures are logged here, once, and never echoed to the caller.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use yundong_proto::admin::{AdminError, AdminErrorDetail};
+use yundong_proto::client::ErrMsg;
+use yundong_proto::errcode::{ErrCode, ErrorBody};
+use yundong_store::StoreError;
+
+use crate::secrets;
+
+/// A WeChat-API failure.
+#[derive(Debug)]
+pub struct WxError {
+    pub code: ErrCode,
+    pub detail: Option<String>,
+}
+
+impl WxError {
+    pub fn new(code: ErrCode) -> Self {
+        WxError { code, detail: None }
+    }
+
+    pub fn with(code: ErrCode, detail: impl Into<String>) -> Self {
+        WxError {
+            code,
+            detail: Some(detail.into()),
+        }
+    }
+}
+
+impl From<ErrCode> for WxError {
+    fn from(code: ErrCode) -> Self {
+        WxError::new(code)
+    }
+}
+
+impl From<StoreError> for WxError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "storage failure");
+        WxError::new(ErrCode::SystemError)
+    }
+}
+
+impl IntoResponse for WxError {
+    fn into_response(self) -> Response {
+        let rid = secrets::rid();
+        tracing::debug!(errcode = self.code.code(), %rid, "wechat api error");
+        (
+            StatusCode::OK,
+            Json(ErrorBody::new(self.code, self.detail.as_deref(), &rid)),
+        )
+            .into_response()
+    }
+}
+
+/// A client-API failure: `{"errMsg": "<api>:fail <reason>"}`.
+#[derive(Debug)]
+pub struct ClientError {
+    pub status: StatusCode,
+    pub err_msg: String,
+}
+
+impl ClientError {
+    /// An outcome the `wx.*` call itself reports (HTTP 200).
+    pub fn fail(api: &str, reason: impl AsRef<str>) -> Self {
+        ClientError {
+            status: StatusCode::OK,
+            err_msg: yundong_proto::client::fail(api, reason.as_ref()),
+        }
+    }
+
+    /// A request that cannot be served as sent.
+    pub fn status(status: StatusCode, api: &str, reason: impl AsRef<str>) -> Self {
+        ClientError {
+            status,
+            err_msg: yundong_proto::client::fail(api, reason.as_ref()),
+        }
+    }
+
+    pub fn store(api: &str, e: StoreError) -> Self {
+        tracing::error!(error = %e, api, "storage failure");
+        ClientError::status(StatusCode::SERVICE_UNAVAILABLE, api, "system error")
+    }
+}
+
+impl IntoResponse for ClientError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ErrMsg {
+                err_msg: self.err_msg,
+            }),
+        )
+            .into_response()
+    }
+}
+
+/// An admin-API failure.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "storage failure");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is unavailable",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = AdminError {
+            error: AdminErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

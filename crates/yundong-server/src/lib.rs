@@ -1,0 +1,96 @@
+//! The yundong HTTP server: the WeChat-compatible API, the client API and the admin API on one axum router.
+//!
+//! [`router`] builds the whole application from an [`AppState`]; [`serve`] runs it on a bound listener until a
+//! shutdown future resolves. Tests bind `127.0.0.1:0` and call [`serve`] directly.
+
+pub mod admin;
+pub mod client;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod extract;
+mod http;
+pub mod openapi;
+pub mod secrets;
+pub mod service;
+pub mod state;
+pub mod wechat;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+use yundong_store::{Store, StoreError};
+
+pub use config::Config;
+pub use state::AppState;
+
+/// The whole application, with its OpenAPI document at `/openapi.json` and Swagger UI at `/docs/`.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(wechat::routes())
+        .merge(client::routes())
+        .merge(admin::routes())
+        .merge(http::health_routes())
+        .split_for_parts();
+    let body_limit = state.config.body_limit;
+    http::layers(
+        api.merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+            .fallback(http::fallback)
+            .method_not_allowed_fallback(http::method_not_allowed)
+            .with_state(state),
+        body_limit,
+    )
+}
+
+/// The admin token's hash in force: `YUNDONG_ADMIN_TOKEN` when given, else the one generated at first start. The
+/// plaintext of a newly generated token is returned so the caller can print it once.
+pub async fn admin_token(
+    store: &Store,
+    from_env: Option<&str>,
+) -> Result<(String, Option<String>), StoreError> {
+    if let Some(token) = from_env.filter(|t| !t.is_empty()) {
+        return Ok((secrets::hash(token), None));
+    }
+    if let Some(hash) = store.setting("admin_token_hash").await? {
+        return Ok((hash, None));
+    }
+    let token = secrets::admin_token();
+    let stored = store
+        .setting_or_insert("admin_token_hash", &secrets::hash(&token))
+        .await?;
+    // Another node may have generated one first: then that one is in force and ours was never valid.
+    let fresh = (stored == secrets::hash(&token)).then_some(token);
+    Ok((stored, fresh))
+}
+
+/// Serve `state` on `listener` until `shutdown` resolves, then finish in-flight requests. Also runs the janitor that
+/// drops expired codes, cloudIDs, counters and tokens.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let janitor = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                if let Err(e) = state.store.purge_expired(state.now()).await {
+                    tracing::warn!(error = %e, "janitor could not purge expired rows");
+                }
+            }
+        })
+    };
+    let app = router(state);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    janitor.abort();
+    result
+}

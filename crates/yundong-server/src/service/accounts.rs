@@ -1,0 +1,102 @@
+//! Creating apps, users and friendships: shared by the admin API and the CLI, so both validate the same way.
+
+use yundong_proto::admin::{AppCreated, CreateAppRequest, UserCreated};
+use yundong_store::{NewApp, Store, StoreError};
+
+use crate::secrets;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), AccountError> {
+    let n = value.trim().chars().count();
+    if n == 0 || n > max_chars || value.chars().any(char::is_control) {
+        return Err(AccountError::Invalid(format!(
+            "{field} must be 1 to {max_chars} printable characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Register a mini program: a fresh appid, secret and original id. The secret is returned once and kept as a hash.
+pub async fn create_app(
+    store: &Store,
+    req: &CreateAppRequest,
+    now: i64,
+) -> Result<AppCreated, AccountError> {
+    check_text("name", &req.name, 64)?;
+    if let Some(c) = &req.category {
+        check_text("category", c, 64)?;
+    }
+    if let Some(p) = &req.open_platform
+        && (p.is_empty()
+            || p.len() > 64
+            || !p
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    {
+        return Err(AccountError::Invalid(
+            "open_platform must be 1 to 64 of [A-Za-z0-9_-]".into(),
+        ));
+    }
+    let secret = secrets::app_secret();
+    let app = NewApp {
+        appid: secrets::appid(),
+        secret_hash: secrets::hash(&secret),
+        original_id: secrets::original_id(),
+        name: req.name.trim().to_owned(),
+        category: req.category.as_ref().map(|c| c.trim().to_owned()),
+        werun_share: req.werun_share.unwrap_or(false),
+        open_platform: req.open_platform.clone(),
+    };
+    let row = store.create_app(&app, now).await?;
+    Ok(AppCreated {
+        appid: row.appid,
+        secret,
+        original_id: row.original_id,
+        name: row.name,
+        category: row.category,
+        werun_share: row.werun_share,
+        open_platform: row.open_platform,
+    })
+}
+
+/// Register a platform user with a fresh client bearer token (returned once, kept as a hash).
+pub async fn create_user(
+    store: &Store,
+    nickname: &str,
+    now: i64,
+) -> Result<UserCreated, AccountError> {
+    check_text("nickname", nickname, 32)?;
+    let token = secrets::user_token();
+    let row = store
+        .create_user(nickname.trim(), &secrets::hash(&token), now)
+        .await?;
+    Ok(UserCreated {
+        user_id: row.id,
+        nickname: row.nickname,
+        token,
+    })
+}
+
+/// Make two existing, different users friends (both ways). False when they already were.
+pub async fn befriend(store: &Store, a: i64, b: i64, now: i64) -> Result<bool, AccountError> {
+    if a == b {
+        return Err(AccountError::Invalid(
+            "a user cannot befriend themselves".into(),
+        ));
+    }
+    for id in [a, b] {
+        if store.user_by_id(id).await?.is_none() {
+            return Err(AccountError::NotFound(format!("no user {id}")));
+        }
+    }
+    Ok(store.add_friendship(a, b, now).await?)
+}

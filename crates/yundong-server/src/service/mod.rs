@@ -1,0 +1,5 @@
+//! Domain operations shared by more than one API surface.
+
+pub mod accounts;
+pub mod opendata;
+pub mod steps;

@@ -1,0 +1,32 @@
+//! Shared state handed to every handler. No process-global state: tests run many servers in one process.
+
+use std::sync::Arc;
+
+use yundong_store::Store;
+
+use crate::clock::Clock;
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub clock: Arc<Clock>,
+    /// SHA-256 of the admin bearer token.
+    pub admin_token_hash: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config, admin_token_hash: String) -> Self {
+        AppState {
+            store,
+            config: Arc::new(config),
+            clock: Arc::new(Clock::default()),
+            admin_token_hash: admin_token_hash.into(),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,90 @@
+//! The WeChat-compatible server API (DESIGN §3.1): WeChat's paths, parameters, bodies and errcodes, so that
+//! mini-program back ends and their SDKs work against yundong unchanged.
+
+mod opendata;
+mod session;
+mod setstep;
+mod token;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yundong_proto::errcode::ErrCode;
+use yundong_store::AppRow;
+
+use crate::error::WxError;
+use crate::extract::WxParams;
+use crate::secrets;
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(session::jscode2session))
+        .routes(routes!(session::checksession))
+        .routes(routes!(session::resetusersessionkey))
+        .routes(routes!(token::token))
+        .routes(routes!(token::stable_token))
+        .routes(routes!(opendata::getopendata))
+        .routes(routes!(setstep::setstep))
+}
+
+/// The app an `access_token` parameter stands for: 41001 when missing, 40001 when unknown or superseded past its
+/// overlap, 42001 when it ran out on its own.
+pub(crate) async fn app_for_token(state: &AppState, params: &WxParams) -> Result<AppRow, WxError> {
+    let token = params.require("access_token", ErrCode::AccessTokenMissing)?;
+    let row = state
+        .store
+        .token_by_hash(&secrets::hash(&token))
+        .await?
+        .ok_or(ErrCode::InvalidCredential)?;
+    let now = state.now();
+    if now >= row.valid_until {
+        return Err(if row.valid_until < row.expires_at {
+            ErrCode::InvalidCredential
+        } else {
+            ErrCode::AccessTokenExpired
+        }
+        .into());
+    }
+    state
+        .store
+        .app_by_id(row.app_id)
+        .await?
+        .ok_or_else(|| ErrCode::InvalidCredential.into())
+}
+
+/// The app named by `appid` whose secret is `secret`: 41002 / 41004 when missing, 40013 unknown appid, 40125 wrong
+/// secret (compared as hashes, in constant time).
+pub(crate) async fn app_with_secret(
+    state: &AppState,
+    params: &WxParams,
+) -> Result<(AppRow, String), WxError> {
+    let appid = params.require("appid", ErrCode::AppidMissing)?;
+    let secret = params.require("secret", ErrCode::AppsecretMissing)?;
+    let app = state
+        .store
+        .app_by_appid(&appid)
+        .await?
+        .ok_or(ErrCode::InvalidAppid)?;
+    if !yundong_proto::crypto::ct_eq(
+        secrets::hash(&secret).as_bytes(),
+        app.secret_hash.as_bytes(),
+    ) {
+        return Err(ErrCode::InvalidAppsecret.into());
+    }
+    Ok((app, secret))
+}
+
+/// The user behind `openid` under `app`: 41009 when missing, 40003 when not an openid of this app.
+pub(crate) async fn user_for_openid(
+    state: &AppState,
+    app: &AppRow,
+    params: &WxParams,
+) -> Result<(i64, String), WxError> {
+    let openid = params.require("openid", ErrCode::OpenidMissing)?;
+    let user = state
+        .store
+        .user_by_openid(app.id, &openid)
+        .await?
+        .ok_or(ErrCode::InvalidOpenid)?;
+    Ok((user, openid))
+}

@@ -1,0 +1,176 @@
+//! `/sns/jscode2session`, `/wxa/checksession`, `/wxa/resetusersessionkey` (spec §3.2, §3.5).
+
+use axum::Json;
+use axum::extract::State;
+use yundong_proto::crypto;
+use yundong_proto::errcode::{ErrCode, OkBody};
+use yundong_proto::wechat::{Code2SessionResponse, ResetSessionKeyResponse};
+use yundong_store::{ExchangeError, ExchangeRequest};
+
+use super::{app_for_token, app_with_secret, user_for_openid};
+use crate::error::WxError;
+use crate::extract::WxParams;
+use crate::openapi::{Code2SessionAnswer, OkAnswer, ResetAnswer};
+use crate::secrets;
+use crate::state::AppState;
+
+/// `GET /sns/jscode2session`: exchange a `wx.login` code for the user's openid and a fresh session_key.
+///
+/// The code is single-use (40163), lives 5 minutes and belongs to one app (40029); each user may exchange 100 codes
+/// a minute (45011). Every exchange rotates the session_key of that (app, user): only the newest is valid.
+#[utoipa::path(
+    method(get, post), path = "/sns/jscode2session", tag = "wechat",
+    params(
+        ("appid" = String, Query, description = "AppID"),
+        ("secret" = String, Query, description = "AppSecret"),
+        ("js_code" = String, Query, description = "code from wx.login"),
+        ("grant_type" = Option<String>, Query, description = "authorization_code"),
+    ),
+    responses((status = 200, description = "openid and session_key, or errcode 40029/40163/45011/40013/40125/41002/41004/41008", body = Code2SessionAnswer))
+)]
+pub async fn jscode2session(
+    State(state): State<AppState>,
+    params: WxParams,
+) -> Result<Json<Code2SessionResponse>, WxError> {
+    if params
+        .get("grant_type")
+        .is_some_and(|g| g != "authorization_code")
+    {
+        return Err(ErrCode::InvalidGrantType.into());
+    }
+    // All three are checked for presence before any is checked for validity, in WeChat's order.
+    params.require("appid", ErrCode::AppidMissing)?;
+    params.require("secret", ErrCode::AppsecretMissing)?;
+    let code = params.require("js_code", ErrCode::CodeMissing)?;
+    let (app, _) = app_with_secret(&state, &params).await?;
+    let now = state.now();
+    let session_key = secrets::session_key();
+    let exchanged = state
+        .store
+        .exchange_code(&ExchangeRequest {
+            code_hash: &secrets::hash(&code),
+            app_id: app.id,
+            now,
+            per_minute: state.config.code_exchanges_per_minute,
+            new_session_key: &session_key,
+            session_expires_at: now + state.config.session_ttl,
+        })
+        .await
+        .map_err(|e| match e {
+            ExchangeError::Invalid => WxError::new(ErrCode::InvalidCode),
+            ExchangeError::Used => WxError::new(ErrCode::CodeBeenUsed),
+            ExchangeError::RateLimited => WxError::new(ErrCode::MinuteQuota),
+            ExchangeError::Store(e) => e.into(),
+        })?;
+    let openid = state
+        .store
+        .openid_for(app.id, exchanged.user_id, &secrets::openid())
+        .await?;
+    let unionid = match &app.open_platform {
+        Some(platform) => Some(
+            state
+                .store
+                .unionid_for(platform, exchanged.user_id, &secrets::unionid())
+                .await?,
+        ),
+        None => None,
+    };
+    Ok(Json(Code2SessionResponse {
+        openid,
+        session_key,
+        unionid,
+    }))
+}
+
+/// The live session of `(app, user)` and whether `signature` signs its key. Accepts the HMAC keyed with the key's
+/// base64 text (what every public client sends) and, for leniency, keyed with its 16 decoded bytes.
+async fn verify_signature(
+    state: &AppState,
+    params: &WxParams,
+    app_id: i64,
+    user_id: i64,
+) -> Result<String, WxError> {
+    match params.get("sig_method").as_deref() {
+        Some("hmac_sha256") => {}
+        _ => return Err(ErrCode::InvalidSigMethod.into()),
+    }
+    let signature = params
+        .get("signature")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let session = state.store.session(app_id, user_id).await?;
+    let Some(session) = session.filter(|s| s.expires_at > state.now()) else {
+        return Err(ErrCode::InvalidSignature.into());
+    };
+    let text = crypto::session_signature(&session.session_key);
+    let raw = crypto::decode_b64(crypto::Field::SessionKey, &session.session_key)
+        .map(|k| crypto::session_signature_raw_key(&k))
+        .unwrap_or_default();
+    if crypto::ct_eq(signature.as_bytes(), text.as_bytes())
+        | crypto::ct_eq(signature.as_bytes(), raw.as_bytes())
+    {
+        Ok(session.session_key)
+    } else {
+        Err(ErrCode::InvalidSignature.into())
+    }
+}
+
+/// `GET|POST /wxa/checksession`: is this the user's current, live session_key?
+///
+/// `signature` = hex(HMAC-SHA256(key = session_key, message = "")), `sig_method` = `hmac_sha256`. Parameters may be in
+/// the query or a JSON body. A successful check extends the session's idle expiry.
+#[utoipa::path(
+    method(get, post), path = "/wxa/checksession", tag = "wechat",
+    params(
+        ("access_token" = String, Query), ("openid" = String, Query),
+        ("signature" = String, Query), ("sig_method" = String, Query, description = "hmac_sha256"),
+    ),
+    responses((status = 200, description = "errcode 0, or 87009 invalid signature / 87008 invalid sig_method / 40003", body = OkAnswer))
+)]
+pub async fn checksession(
+    State(state): State<AppState>,
+    params: WxParams,
+) -> Result<Json<OkBody>, WxError> {
+    let app = app_for_token(&state, &params).await?;
+    let (user_id, _) = user_for_openid(&state, &app, &params).await?;
+    verify_signature(&state, &params, app.id, user_id).await?;
+    let now = state.now();
+    state
+        .store
+        .touch_session(app.id, user_id, now, now + state.config.session_ttl)
+        .await?;
+    Ok(Json(OkBody::default()))
+}
+
+/// `GET|POST /wxa/resetusersessionkey`: replace the user's session_key; the new key keeps the old expiry.
+#[utoipa::path(
+    method(get, post), path = "/wxa/resetusersessionkey", tag = "wechat",
+    params(
+        ("access_token" = String, Query), ("openid" = String, Query),
+        ("signature" = String, Query), ("sig_method" = String, Query, description = "hmac_sha256"),
+    ),
+    responses((status = 200, description = "the new session_key, or 87009 / 87008 / 40003", body = ResetAnswer))
+)]
+pub async fn resetusersessionkey(
+    State(state): State<AppState>,
+    params: WxParams,
+) -> Result<Json<ResetSessionKeyResponse>, WxError> {
+    let app = app_for_token(&state, &params).await?;
+    let (user_id, openid) = user_for_openid(&state, &app, &params).await?;
+    let old_key = verify_signature(&state, &params, app.id, user_id).await?;
+    let new_key = secrets::session_key();
+    if !state
+        .store
+        .reset_session_key(app.id, user_id, &old_key, &new_key, state.now())
+        .await?
+    {
+        // Another exchange or reset replaced the key between the check and the update.
+        return Err(ErrCode::InvalidSignature.into());
+    }
+    Ok(Json(ResetSessionKeyResponse {
+        errcode: 0,
+        errmsg: "ok".into(),
+        openid,
+        session_key: new_key,
+    }))
+}

@@ -1,0 +1,61 @@
+//! `/hardware/bracelet/setstep`: a device app reports a user's absolute step total for a day (spec §4.1).
+
+use axum::Json;
+use axum::extract::State;
+use yundong_proto::errcode::{ErrCode, OkBody};
+
+use super::{app_for_token, user_for_openid};
+use crate::error::WxError;
+use crate::extract::WxParams;
+use crate::openapi::OkAnswer;
+use crate::service::steps::{self, StepsError};
+use crate::state::AppState;
+
+fn integer(params: &WxParams, name: &str) -> Result<i64, WxError> {
+    let text = params
+        .get(name)
+        .ok_or_else(|| WxError::with(ErrCode::InvalidArgs, format!("{name} is required")))?;
+    text.parse::<i64>().map_err(|_| {
+        WxError::with(
+            ErrCode::DataFormatError,
+            format!("{name} must be an integer"),
+        )
+    })
+}
+
+/// `GET|POST /hardware/bracelet/setstep?access_token&openid&timestamp&step`.
+///
+/// `step` is the device's absolute total for the local day containing `timestamp`; a later report from the same app
+/// for that day replaces it. The day's total is the highest over all sources, capped at 98,800. The day must lie in
+/// the 31-day window and `timestamp` may not be in the future.
+#[utoipa::path(
+    method(get, post), path = "/hardware/bracelet/setstep", tag = "wechat",
+    params(
+        ("access_token" = String, Query), ("openid" = String, Query),
+        ("timestamp" = i64, Query, description = "Unix seconds of the reading"),
+        ("step" = i64, Query, description = "absolute total for that day"),
+    ),
+    responses((status = 200, description = "errcode 0, or 40003/40097/47001/40001/41001/42001", body = OkAnswer))
+)]
+pub async fn setstep(
+    State(state): State<AppState>,
+    params: WxParams,
+) -> Result<Json<OkBody>, WxError> {
+    let app = app_for_token(&state, &params).await?;
+    let (user_id, _) = user_for_openid(&state, &app, &params).await?;
+    let timestamp = integer(&params, "timestamp")?;
+    let step = integer(&params, "step")?;
+    let now = state.now();
+    if timestamp > now + steps::CLOCK_SKEW {
+        return Err(WxError::with(
+            ErrCode::InvalidArgs,
+            "timestamp is in the future",
+        ));
+    }
+    let day = state.config.day_zone.day_start(timestamp);
+    match steps::record(&state, user_id, day, app.id, step).await {
+        Ok(_) => Ok(Json(OkBody::default())),
+        Err(StepsError::Invalid(reason)) => Err(WxError::with(ErrCode::InvalidArgs, reason)),
+        Err(StepsError::Store(e)) => Err(e.into()),
+    }
+}

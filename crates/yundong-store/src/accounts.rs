@@ -1,0 +1,301 @@
+//! Apps, users, friendships, per-app openids and per-platform unionids, grants.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Result, Store, flag};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApp {
+    pub appid: String,
+    pub secret_hash: String,
+    pub original_id: String,
+    pub name: String,
+    pub category: Option<String>,
+    pub werun_share: bool,
+    pub open_platform: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRow {
+    pub id: i64,
+    pub appid: String,
+    pub secret_hash: String,
+    pub original_id: String,
+    pub name: String,
+    pub category: Option<String>,
+    pub werun_share: bool,
+    pub open_platform: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: i64,
+    pub nickname: String,
+    pub werun: bool,
+    pub join_ranking: bool,
+}
+
+const APP_COLUMNS: &str =
+    "id, appid, secret_hash, original_id, name, category, werun_share, open_platform";
+
+fn app_row(r: &AnyRow) -> Result<AppRow> {
+    Ok(AppRow {
+        id: r.try_get("id")?,
+        appid: r.try_get("appid")?,
+        secret_hash: r.try_get("secret_hash")?,
+        original_id: r.try_get("original_id")?,
+        name: r.try_get("name")?,
+        category: r.try_get("category")?,
+        werun_share: r.try_get::<i64, _>("werun_share")? != 0,
+        open_platform: r.try_get("open_platform")?,
+    })
+}
+
+fn user_row(r: &AnyRow) -> Result<UserRow> {
+    Ok(UserRow {
+        id: r.try_get("id")?,
+        nickname: r.try_get("nickname")?,
+        werun: r.try_get::<i64, _>("werun")? != 0,
+        join_ranking: r.try_get::<i64, _>("join_ranking")? != 0,
+    })
+}
+
+impl Store {
+    pub async fn create_app(&self, app: &NewApp, now: i64) -> Result<AppRow> {
+        let row = sqlx::query(
+            "INSERT INTO apps (appid, secret_hash, original_id, name, category, werun_share, open_platform, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&app.appid)
+        .bind(&app.secret_hash)
+        .bind(&app.original_id)
+        .bind(&app.name)
+        .bind(&app.category)
+        .bind(flag(app.werun_share))
+        .bind(&app.open_platform)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(AppRow {
+            id: row.try_get("id")?,
+            appid: app.appid.clone(),
+            secret_hash: app.secret_hash.clone(),
+            original_id: app.original_id.clone(),
+            name: app.name.clone(),
+            category: app.category.clone(),
+            werun_share: app.werun_share,
+            open_platform: app.open_platform.clone(),
+        })
+    }
+
+    pub async fn app_by_appid(&self, appid: &str) -> Result<Option<AppRow>> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE appid = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(appid)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(app_row).transpose()
+    }
+
+    pub async fn app_by_id(&self, id: i64) -> Result<Option<AppRow>> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(app_row).transpose()
+    }
+
+    pub async fn list_apps(&self) -> Result<Vec<AppRow>> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps ORDER BY id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(app_row).collect()
+    }
+
+    pub async fn create_user(&self, nickname: &str, token_hash: &str, now: i64) -> Result<UserRow> {
+        let row = sqlx::query(
+            "INSERT INTO users (nickname, token_hash, werun, join_ranking, created_at) VALUES ($1, $2, 1, 1, $3)
+             RETURNING id",
+        )
+        .bind(nickname)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(UserRow {
+            id: row.try_get("id")?,
+            nickname: nickname.to_owned(),
+            werun: true,
+            join_ranking: true,
+        })
+    }
+
+    pub async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<UserRow>> {
+        let row = sqlx::query(
+            "SELECT id, nickname, werun, join_ranking FROM users WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_row).transpose()
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
+        let row = sqlx::query("SELECT id, nickname, werun, join_ranking FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_row).transpose()
+    }
+
+    /// Update a user's WeRun switches; `None` leaves a switch as it is.
+    pub async fn update_werun_settings(
+        &self,
+        user_id: i64,
+        werun: Option<bool>,
+        join_ranking: Option<bool>,
+    ) -> Result<Option<UserRow>> {
+        let row = sqlx::query(
+            "UPDATE users SET werun = COALESCE($2, werun), join_ranking = COALESCE($3, join_ranking) WHERE id = $1
+             RETURNING id, nickname, werun, join_ranking",
+        )
+        .bind(user_id)
+        .bind(werun.map(flag))
+        .bind(join_ranking.map(flag))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_row).transpose()
+    }
+
+    /// Make `a` and `b` friends both ways; false when they already were.
+    pub async fn add_friendship(&self, a: i64, b: i64, now: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let mut created = false;
+        for (x, y) in [(a, b), (b, a)] {
+            let res = sqlx::query(
+                "INSERT INTO friendships (user_id, friend_id, hidden, created_at) VALUES ($1, $2, 0, $3)
+                 ON CONFLICT (user_id, friend_id) DO NOTHING",
+            )
+            .bind(x)
+            .bind(y)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            created |= res.rows_affected() > 0;
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    pub async fn friend_ids(&self, user_id: i64) -> Result<Vec<i64>> {
+        let rows =
+            sqlx::query("SELECT friend_id FROM friendships WHERE user_id = $1 ORDER BY friend_id")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok(r.try_get("friend_id")?)).collect()
+    }
+
+    /// The openid of `user_id` under `app_id`, created from `candidate` the first time it is asked for.
+    pub async fn openid_for(&self, app_id: i64, user_id: i64, candidate: &str) -> Result<String> {
+        sqlx::query("INSERT INTO openids (app_id, user_id, openid) VALUES ($1, $2, $3) ON CONFLICT (app_id, user_id) DO NOTHING")
+            .bind(app_id)
+            .bind(user_id)
+            .bind(candidate)
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query("SELECT openid FROM openids WHERE app_id = $1 AND user_id = $2")
+            .bind(app_id)
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("openid")?)
+    }
+
+    /// The user behind an openid, only if that openid belongs to `app_id`.
+    pub async fn user_by_openid(&self, app_id: i64, openid: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT user_id FROM openids WHERE openid = $1 AND app_id = $2")
+            .bind(openid)
+            .bind(app_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(r.try_get("user_id")?)).transpose()
+    }
+
+    /// The unionid of `user_id` under an open platform, created from `candidate` the first time.
+    pub async fn unionid_for(
+        &self,
+        open_platform: &str,
+        user_id: i64,
+        candidate: &str,
+    ) -> Result<String> {
+        sqlx::query(
+            "INSERT INTO unionids (open_platform, user_id, unionid) VALUES ($1, $2, $3)
+             ON CONFLICT (open_platform, user_id) DO NOTHING",
+        )
+        .bind(open_platform)
+        .bind(user_id)
+        .bind(candidate)
+        .execute(&self.pool)
+        .await?;
+        let row =
+            sqlx::query("SELECT unionid FROM unionids WHERE open_platform = $1 AND user_id = $2")
+                .bind(open_platform)
+                .bind(user_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.try_get("unionid")?)
+    }
+
+    pub async fn set_grant(
+        &self,
+        user_id: i64,
+        app_id: i64,
+        scope: &str,
+        allow: bool,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO grants (user_id, app_id, scope, allow, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (user_id, app_id, scope) DO UPDATE SET allow = excluded.allow, updated_at = excluded.updated_at",
+        )
+        .bind(user_id)
+        .bind(app_id)
+        .bind(scope)
+        .bind(flag(allow))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The scopes the user has decided for the app: `(scope, allowed)`.
+    pub async fn grants(&self, user_id: i64, app_id: i64) -> Result<Vec<(String, bool)>> {
+        let rows = sqlx::query(
+            "SELECT scope, allow FROM grants WHERE user_id = $1 AND app_id = $2 ORDER BY scope",
+        )
+        .bind(user_id)
+        .bind(app_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("scope")?, r.try_get::<i64, _>("allow")? != 0)))
+            .collect()
+    }
+
+    pub async fn grant(&self, user_id: i64, app_id: i64, scope: &str) -> Result<Option<bool>> {
+        let row = sqlx::query(
+            "SELECT allow FROM grants WHERE user_id = $1 AND app_id = $2 AND scope = $3",
+        )
+        .bind(user_id)
+        .bind(app_id)
+        .bind(scope)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok(r.try_get::<i64, _>("allow")? != 0))
+            .transpose()
+    }
+}
