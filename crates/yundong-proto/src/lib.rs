@@ -10,7 +10,9 @@ pub mod day;
 pub mod errcode;
 pub mod ids;
 pub mod opendata;
+pub mod sport;
 pub mod wechat;
 pub mod werun;
+pub mod werun_social;
 
 pub use errcode::ErrCode;

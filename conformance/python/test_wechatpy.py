@@ -1,0 +1,229 @@
+"""wechatpy (1.8.18 or 2.0.0a26, whichever the running venv holds), unmodified, against a yundong server.
+
+Pointed at the server as shared/spec/clients.md §4.1 shows: a subclass overriding API_BASE_URL, the wxa base URL and
+fetch_access_token, and (second flow) the plain WeChatClient with a requests transport adapter that rewrites
+https://api.weixin.qq.com/ to the server.
+
+Run by conformance/run.sh, which sets YUNDONG_BASE and YUNDONG_ADMIN_TOKEN. Exits 1 if any check fails.
+"""
+
+import hashlib
+import hmac
+import json
+import sys
+import time
+import traceback
+
+import wechatpy
+from requests.adapters import HTTPAdapter
+from wechatpy import WeChatClient
+from wechatpy.crypto import WeChatWxaCrypto
+from wechatpy.exceptions import InvalidAppIdException, WeChatClientException
+
+import ydharness as yd
+
+try:
+    from importlib.metadata import version as _dist_version
+
+    VERSION = _dist_version("wechatpy")
+except Exception:  # pragma: no cover
+    VERSION = wechatpy.__version__
+NAME = f"wechatpy {VERSION}"
+BASE = yd.BASE
+
+
+class LocalWeChatClient(WeChatClient):
+    """clients.md §4.1: every cgi-bin call, the wxa/sns base and the (hard-coded upstream) token URL."""
+
+    API_BASE_URL = BASE + "cgi-bin/"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wxa.API_BASE_URL = BASE
+
+    def fetch_access_token(self):
+        return self._fetch_access_token(
+            url=BASE + "cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        )
+
+
+class RefuseOutside(HTTPAdapter):
+    """Any other https URL fails at once instead of trying the network."""
+
+    def send(self, request, **kwargs):
+        raise AssertionError(f"request left the server: {request.method} {request.url}")
+
+
+class RewriteToLocal(HTTPAdapter):
+    """clients.md §4.1, transport-level alternative: catches any hard-coded api.weixin.qq.com URL."""
+
+    def send(self, request, **kwargs):
+        request.url = request.url.replace("https://api.weixin.qq.com/", BASE, 1)
+        return super().send(request, **kwargs)
+
+
+def signature(session_key):
+    """/wxa/checksession's signature: hex(HMAC-SHA256(key = the session_key text, message = ""))."""
+    return hmac.new(session_key.encode(), b"", hashlib.sha256).hexdigest()
+
+
+def expect_errcode(code, fn, *args):
+    """fn(*args) must raise the client's WeChatClientException carrying errcode `code` as an int."""
+    try:
+        got = fn(*args)
+    except WeChatClientException as e:
+        assert type(e.errcode) is int, f"errcode {e.errcode!r} is {type(e.errcode).__name__}, not int"
+        assert e.errcode == code, f"expected errcode {code}, got {e.errcode} ({e.errmsg})"
+        return e
+    raise AssertionError(f"expected WeChatClientException {code}, call returned {got!r}")
+
+
+results = []
+
+
+def check(name):
+    def run(fn):
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - every failure is reported, the run goes on
+            results.append((name, False))
+            print(f"not ok - {NAME}: {name}: {type(e).__name__}: {e}", flush=True)
+            traceback.print_exc(limit=3, file=sys.stdout)
+        else:
+            results.append((name, True))
+            print(f"ok - {NAME}: {name}", flush=True)
+        return fn
+
+    return run
+
+
+STARTED = time.time()
+app = yd.create_app(f"conformance {NAME}")
+APPID, SECRET = app["appid"], app["secret"]
+user = yd.create_user(f"wechatpy {VERSION}")
+expected = yd.seed_steps(user)
+client = LocalWeChatClient(APPID, SECRET)
+state = {}
+
+
+@check("access token (GET /cgi-bin/token, subclass with fetch_access_token override)")
+def _():
+    token = client.access_token
+    assert isinstance(token, str) and len(token) >= 16, token
+    assert client.expires_at is not None and 7000 < client.expires_at - time.time() <= 7201, client.expires_at
+    assert client.access_token == token, "a cached token must be reused"
+    state["token"] = token
+
+
+@check("code2session with a fresh wx.login code (wechatpy adds access_token to jscode2session)")
+def _():
+    code = yd.wx_login(user, APPID)
+    sess = client.wxa.code_to_session(code)
+    assert sess["openid"] and len(sess["openid"]) == 28, sess
+    assert len(sess["session_key"]) == 24 and sess["session_key"].endswith("=="), sess
+    assert "unionid" not in sess, "an app without an open platform has no unionid"
+    state.update(code=code, sess=sess)
+
+
+@check("getWeRunData decrypted by WeChatWxaCrypto: 31 days, ascending, last = today UTC+8, our steps, watermark")
+def _():
+    sess = state["sess"]
+    payload = yd.get_werun_data(user, APPID)
+    data = WeChatWxaCrypto(sess["session_key"], payload["iv"], APPID).decrypt_message(payload["encryptedData"])
+    yd.check_werun(data, APPID, expected, STARTED)
+    state.update(payload=payload, data=data)
+
+
+@check("watermark appid mismatch raises InvalidAppIdException")
+def _():
+    sess, payload = state["sess"], state["payload"]
+    try:
+        WeChatWxaCrypto(sess["session_key"], payload["iv"], "wx0000000000000000").decrypt_message(
+            payload["encryptedData"]
+        )
+    except InvalidAppIdException:
+        return
+    raise AssertionError("decrypt_message accepted another app's payload")
+
+
+@check("reused code -> WeChatClientException errcode 40163")
+def _():
+    expect_errcode(40163, client.wxa.code_to_session, state["code"])
+
+
+@check("bogus code -> WeChatClientException errcode 40029")
+def _():
+    expect_errcode(40029, client.wxa.code_to_session, "not-a-real-code-0123456789")
+
+
+@check("wrong secret -> WeChatClientException errcode 40125 (raised at the token step)")
+def _():
+    bad = LocalWeChatClient(APPID, "0" * 32)
+    expect_errcode(40125, bad.wxa.code_to_session, yd.wx_login(user, APPID))
+
+
+@check("checksession with the HMAC signature (no wechatpy method: client.get on /wxa/checksession)")
+def _():
+    sess = state["sess"]
+    params = {"openid": sess["openid"], "signature": signature(sess["session_key"]), "sig_method": "hmac_sha256"}
+    res = client.get(BASE + "wxa/checksession", params=params)
+    assert res.get("errcode") == 0, res
+    params["signature"] = signature("AAAAAAAAAAAAAAAAAAAAAA==")
+    try:
+        client.get(BASE + "wxa/checksession", params=params)
+    except WeChatClientException as e:
+        assert e.errcode == 87009 and type(e.errcode) is int, (e.errcode, e.errmsg)
+    else:
+        raise AssertionError("a wrong signature passed checksession")
+
+
+@check("getopendata with the cloudID returns the same WeRun data (client.post on /wxa/getopendata)")
+def _():
+    payload, data = state["payload"], state["data"]
+    res = client.post(BASE + "wxa/getopendata", data={"cloudid_list": [payload["cloudID"], "bogus_cloud_id"]})
+    assert res.get("errcode", 0) == 0, res
+    items = res["data_list"]
+    assert len(items) == 2, res
+    first = json.loads(items[0]["json"])
+    assert first["cloudID"] == payload["cloudID"], first
+    assert first["data"] == data, "getopendata data differs from the decrypted encryptedData"
+    second = json.loads(items[1]["json"])
+    assert second.get("errCode") == -601007, second
+
+
+@check("a new code2session rotates session_key: old key fails checksession (87009), decrypt uses the new one")
+def _():
+    old = state["sess"]
+    new = client.wxa.code_to_session(yd.wx_login(user, APPID))
+    assert new["openid"] == old["openid"] and new["session_key"] != old["session_key"], (old, new)
+    stale = {"openid": old["openid"], "signature": signature(old["session_key"]), "sig_method": "hmac_sha256"}
+    try:
+        client.get(BASE + "wxa/checksession", params=stale)
+    except WeChatClientException as e:
+        assert e.errcode == 87009, (e.errcode, e.errmsg)
+    else:
+        raise AssertionError("the superseded session_key still passes checksession")
+    payload = yd.get_werun_data(user, APPID)
+    data = WeChatWxaCrypto(new["session_key"], payload["iv"], APPID).decrypt_message(payload["encryptedData"])
+    yd.check_werun(data, APPID, expected, STARTED)
+
+
+@check("transport adapter on a plain WeChatClient: token + code2session + decrypt, nothing leaves loopback")
+def _():
+    plain = WeChatClient(APPID, SECRET)
+    plain._http.mount("https://", RefuseOutside())
+    plain._http.mount("https://api.weixin.qq.com/", RewriteToLocal())  # longest prefix wins in requests
+    u = yd.create_user(f"wechatpy {VERSION} adapter")
+    exp = yd.seed_steps(u)
+    sess = plain.wxa.code_to_session(yd.wx_login(u, APPID))
+    assert plain.access_token, "token fetched through the adapter"
+    payload = yd.get_werun_data(u, APPID)
+    data = WeChatWxaCrypto(sess["session_key"], payload["iv"], APPID).decrypt_message(payload["encryptedData"])
+    yd.check_werun(data, APPID, exp, STARTED)
+
+
+passed = sum(ok for _, ok in results)
+failed = len(results) - passed
+print(f"{NAME}: {passed} passed, {failed} failed", flush=True)
+sys.exit(1 if failed else 0)

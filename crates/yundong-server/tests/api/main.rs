@@ -1,0 +1,14 @@
+//! The server's black-box suite: one test binary, one module per area. Every test starts a real server on
+//! 127.0.0.1:0 through yundong-testkit, on a fresh SQLite file, or on a fresh PostgreSQL database when
+//! `YUNDONG_TEST_POSTGRES` is set (scripts/test runs it both ways).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod admin;
+mod bad_input;
+mod client_werun;
+mod smoke;
+mod support;
+mod wechat_login;
+mod wechat_opendata;
+mod wechat_session;
+mod wechat_token;
