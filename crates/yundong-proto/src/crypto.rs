@@ -1,9 +1,7 @@
 //! Open-data cryptography as WeChat does it (spec §2): AES-128-CBC with PKCS#7 padding under the user's session_key,
 //! everything carried as standard base64 with padding; the checksession HMAC and the rawData SHA-1 signature.
 
-use aes::cipher::{
-    BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::NoPadding, block_padding::Pkcs7,
-};
+use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::NoPadding, block_padding::Pkcs7};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -37,15 +35,11 @@ impl std::fmt::Display for Field {
 pub enum DecryptError {
     #[error("{0} is not valid base64 (standard alphabet with '=' padding)")]
     BadBase64(Field),
-    #[error(
-        "session_key must decode to 16 bytes, got {0}: pass the session_key from jscode2session unchanged"
-    )]
+    #[error("session_key must decode to 16 bytes, got {0}: pass the session_key from jscode2session unchanged")]
     BadKeyLength(usize),
     #[error("iv must decode to 16 bytes, got {0}: pass the iv returned with this encryptedData")]
     BadIvLength(usize),
-    #[error(
-        "encryptedData must be a non-empty multiple of 16 bytes, got {0}: it was truncated or is not ciphertext"
-    )]
+    #[error("encryptedData must be a non-empty multiple of 16 bytes, got {0}: it was truncated or is not ciphertext")]
     BadCiphertextLength(usize),
     #[error(
         "PKCS#7 padding does not check out: the session_key (or iv) is not the one this data was encrypted with; \
@@ -67,9 +61,7 @@ pub fn decode_b64(field: Field, text: &str) -> Result<Vec<u8>, DecryptError> {
     } else {
         trimmed
     };
-    STANDARD
-        .decode(input)
-        .map_err(|_| DecryptError::BadBase64(field))
+    STANDARD.decode(input).map_err(|_| DecryptError::BadBase64(field))
 }
 
 /// Standard base64 with padding: 16 bytes become exactly 24 characters ending in `==` (the official PHP sample
@@ -86,12 +78,8 @@ pub fn encrypt(key: &[u8; 16], iv: &[u8; 16], plaintext: &[u8]) -> String {
 
 /// Decrypt raw bytes with an exact PKCS#7 check on 16-byte blocks. Never panics.
 pub fn decrypt_raw(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, DecryptError> {
-    let key: &[u8; 16] = key
-        .try_into()
-        .map_err(|_| DecryptError::BadKeyLength(key.len()))?;
-    let iv: &[u8; 16] = iv
-        .try_into()
-        .map_err(|_| DecryptError::BadIvLength(iv.len()))?;
+    let key: &[u8; 16] = key.try_into().map_err(|_| DecryptError::BadKeyLength(key.len()))?;
+    let iv: &[u8; 16] = iv.try_into().map_err(|_| DecryptError::BadIvLength(iv.len()))?;
     if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
         return Err(DecryptError::BadCiphertextLength(ciphertext.len()));
     }
@@ -205,18 +193,9 @@ mod tests {
             decrypt("short", IV, DATA),
             Err(DecryptError::BadBase64(Field::SessionKey))
         );
-        assert_eq!(
-            decrypt("AAAA", IV, DATA),
-            Err(DecryptError::BadKeyLength(3))
-        );
-        assert_eq!(
-            decrypt(KEY, "AAAA", DATA),
-            Err(DecryptError::BadIvLength(3))
-        );
-        assert_eq!(
-            decrypt(KEY, IV, "AAAA"),
-            Err(DecryptError::BadCiphertextLength(3))
-        );
+        assert_eq!(decrypt("AAAA", IV, DATA), Err(DecryptError::BadKeyLength(3)));
+        assert_eq!(decrypt(KEY, "AAAA", DATA), Err(DecryptError::BadIvLength(3)));
+        assert_eq!(decrypt(KEY, IV, "AAAA"), Err(DecryptError::BadCiphertextLength(3)));
         assert_eq!(
             decrypt("AAAAAAAAAAAAAAAAAAAAAA==", IV, DATA),
             Err(DecryptError::BadPadding)

@@ -22,9 +22,7 @@ impl Default for DayZone {
 
 impl DayZone {
     /// UTC+8, Asia/Shanghai (no DST).
-    pub const CHINA: DayZone = DayZone {
-        offset_secs: 8 * 3600,
-    };
+    pub const CHINA: DayZone = DayZone { offset_secs: 8 * 3600 };
 
     /// A zone `offset_secs` east of UTC; offsets beyond ±18 h are refused.
     pub fn new(offset_secs: i32) -> Option<DayZone> {
@@ -139,10 +137,7 @@ mod tests {
     fn zone_parsing() {
         assert_eq!(DayZone::parse("+08:00"), Some(DayZone::CHINA));
         assert_eq!(DayZone::parse("UTC+8"), Some(DayZone::CHINA));
-        assert_eq!(
-            DayZone::parse("-05:30").map(DayZone::offset_secs),
-            Some(-19800)
-        );
+        assert_eq!(DayZone::parse("-05:30").map(DayZone::offset_secs), Some(-19800));
         assert_eq!(DayZone::parse("Z").map(DayZone::offset_secs), Some(0));
         assert_eq!(DayZone::parse("+19:00"), None);
         assert_eq!(DayZone::parse("8"), None);

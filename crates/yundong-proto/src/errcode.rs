@@ -88,10 +88,7 @@ impl ErrCode {
             ErrCode::RequirePost => (43002, "require POST method"),
             ErrCode::EmptyPostData => (44002, "empty post data"),
             ErrCode::DailyQuota => (45009, "reach max api daily quota limit"),
-            ErrCode::MinuteQuota => (
-                45011,
-                "api minute-quota reach limit mustslower retry next minute",
-            ),
+            ErrCode::MinuteQuota => (45011, "api minute-quota reach limit mustslower retry next minute"),
             ErrCode::DataFormatError => (47001, "data format error"),
             ErrCode::ApiUnauthorized => (48001, "api unauthorized"),
             ErrCode::InvalidSigMethod => (87008, "invalid sig_method"),
@@ -183,11 +180,7 @@ mod tests {
     #[test]
     fn texts_clients_match_on_are_exact() {
         // EasyWeChat's retry looks for this substring with 42001; code that string-matches 40163 looks for this one.
-        assert!(
-            ErrCode::AccessTokenExpired
-                .message()
-                .contains("access_token expired")
-        );
+        assert!(ErrCode::AccessTokenExpired.message().contains("access_token expired"));
         assert!(ErrCode::CodeBeenUsed.message().contains("code been used"));
     }
 }

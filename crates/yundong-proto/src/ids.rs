@@ -20,9 +20,7 @@ pub fn is_original_id(s: &str) -> bool {
 
 /// `o` + 27 URL-safe base64 characters (28 in all), as WeChat's openids are.
 pub fn is_openid(s: &str) -> bool {
-    s.len() == 28
-        && s.starts_with('o')
-        && all(s, |b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    s.len() == 28 && s.starts_with('o') && all(s, |b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

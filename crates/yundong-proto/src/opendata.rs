@@ -23,26 +23,16 @@ pub enum OpenDataError {
     Decrypt(#[from] DecryptError),
     #[error("the data has no watermark {{\"appid\", \"timestamp\"}}")]
     MissingWatermark,
-    #[error(
-        "watermark.appid is {found:?}, expected {expected:?}: this data was produced for another mini program"
-    )]
+    #[error("watermark.appid is {found:?}, expected {expected:?}: this data was produced for another mini program")]
     AppIdMismatch { expected: String, found: String },
-    #[error(
-        "the watermark is {age} s old, more than the {max_age} s allowed: fetch the data again"
-    )]
+    #[error("the watermark is {age} s old, more than the {max_age} s allowed: fetch the data again")]
     TooOld { age: i64, max_age: i64 },
 }
 
 /// Decrypt and check, returning the JSON value.
-pub fn open_value(
-    session_key: &str,
-    iv: &str,
-    encrypted_data: &str,
-    checks: &Checks,
-) -> Result<Value, OpenDataError> {
+pub fn open_value(session_key: &str, iv: &str, encrypted_data: &str, checks: &Checks) -> Result<Value, OpenDataError> {
     let plain = crypto::decrypt(session_key, iv, encrypted_data)?;
-    let value: Value =
-        serde_json::from_slice(&plain).map_err(|e| DecryptError::BadJson(e.to_string()))?;
+    let value: Value = serde_json::from_slice(&plain).map_err(|e| DecryptError::BadJson(e.to_string()))?;
     check_watermark(&value, checks)?;
     Ok(value)
 }
@@ -55,15 +45,12 @@ pub fn open<T: DeserializeOwned>(
     checks: &Checks,
 ) -> Result<T, OpenDataError> {
     let value = open_value(session_key, iv, encrypted_data, checks)?;
-    serde_json::from_value(value)
-        .map_err(|e| OpenDataError::Decrypt(DecryptError::BadJson(e.to_string())))
+    serde_json::from_value(value).map_err(|e| OpenDataError::Decrypt(DecryptError::BadJson(e.to_string())))
 }
 
 /// Check a decrypted payload's watermark against `checks`.
 pub fn check_watermark(value: &Value, checks: &Checks) -> Result<(), OpenDataError> {
-    let wm = value
-        .get("watermark")
-        .ok_or(OpenDataError::MissingWatermark)?;
+    let wm = value.get("watermark").ok_or(OpenDataError::MissingWatermark)?;
     let appid = wm
         .get("appid")
         .and_then(Value::as_str)
@@ -130,10 +117,7 @@ mod tests {
         };
         assert_eq!(
             open::<WeRunData>(&k, &iv, &d, &late),
-            Err(OpenDataError::TooOld {
-                age: 61,
-                max_age: 60
-            })
+            Err(OpenDataError::TooOld { age: 61, max_age: 60 })
         );
     }
 

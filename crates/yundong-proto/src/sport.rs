@@ -97,12 +97,7 @@ const TC: &[Unit] = &[Unit::Time, Unit::Calorie];
 const TDC: &[Unit] = &[Unit::Time, Unit::Distance, Unit::Calorie];
 const NC: &[Unit] = &[Unit::Number, Unit::Calorie];
 
-const fn sport_type(
-    type_id: i64,
-    name: &'static str,
-    english: &'static str,
-    units: &'static [Unit],
-) -> SportType {
+const fn sport_type(type_id: i64, name: &'static str, english: &'static str, units: &'static [Unit]) -> SportType {
     SportType {
         type_id,
         name,
@@ -263,9 +258,7 @@ pub fn validate_record(index: usize, record: &Value) -> Result<SportRecord, Reco
     };
     let type_id = match map.get("typeId") {
         None | Some(Value::Null) => {
-            return Err(RecordError(format!(
-                "recordList[{index}].typeId is required"
-            )));
+            return Err(RecordError(format!("recordList[{index}].typeId is required")));
         }
         Some(v) => match number(v) {
             Some(Num::Int(i)) => i,
@@ -315,11 +308,7 @@ pub fn validate_record(index: usize, record: &Value) -> Result<SportRecord, Reco
         )));
     }
     let value = check_value(index, unit, value)?;
-    Ok(SportRecord {
-        type_id,
-        unit,
-        value,
-    })
+    Ok(SportRecord { type_id, unit, value })
 }
 
 /// Validate a whole `recordList`: the first failure, or every record in order.
@@ -336,11 +325,7 @@ pub fn validate_record_list(list: &Value) -> Result<Vec<SportRecord>, RecordErro
             items.len()
         )));
     }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, r)| validate_record(i, r))
-        .collect()
+    items.iter().enumerate().map(|(i, r)| validate_record(i, r)).collect()
 }
 
 #[cfg(test)]
@@ -419,10 +404,7 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(
-            records[0].to_wire(),
-            json!({"typeId": 3001, "distance": 5000})
-        );
+        assert_eq!(records[0].to_wire(), json!({"typeId": 3001, "distance": 5000}));
         assert_eq!(records[1].name(), "跳绳");
     }
 
@@ -488,10 +470,7 @@ mod tests {
             err(json!([{"typeId": 3001, "distance": 18446744073709551615u64}])),
             "recordList[0].distance must be an integer from 1 to 100000 (metres), got 18446744073709551615"
         );
-        assert_eq!(
-            err(json!([{"time": 3}])),
-            "recordList[0].typeId is required"
-        );
+        assert_eq!(err(json!([{"time": 3}])), "recordList[0].typeId is required");
         assert_eq!(
             err(json!([{"typeId": "3001", "time": 3}])),
             "recordList[0].typeId must be an integer sport type id, got a string"
@@ -504,22 +483,13 @@ mod tests {
             err(json!([{"typeId": 9999, "time": 3}])),
             "recordList[0].typeId: unknown sport type 9999"
         );
-        assert_eq!(
-            err(json!([[1]])),
-            "recordList[0] must be an object, got an array"
-        );
-        assert_eq!(
-            err(json!([])),
-            "recordList must hold 1 to 10 records, got 0"
-        );
+        assert_eq!(err(json!([[1]])), "recordList[0] must be an object, got an array");
+        assert_eq!(err(json!([])), "recordList must hold 1 to 10 records, got 0");
         assert_eq!(
             err(Value::Array(vec![json!({"typeId": 1001, "time": 1}); 11])),
             "recordList must hold 1 to 10 records, got 11"
         );
-        assert!(
-            validate_record_list(&Value::Array(vec![json!({"typeId": 1001, "time": 1}); 10]))
-                .is_ok()
-        );
+        assert!(validate_record_list(&Value::Array(vec![json!({"typeId": 1001, "time": 1}); 10])).is_ok());
         assert_eq!(
             err(json!({"typeId": 1001})),
             "recordList must be an array of 1 to 10 records, got an object"
@@ -566,8 +536,7 @@ mod tests {
             any::<bool>().prop_map(Value::from),
             any::<i64>().prop_map(Value::from),
             any::<u64>().prop_map(Value::from),
-            any::<f64>()
-                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
             prop_oneof![
                 Just("typeId"),
                 Just("time"),

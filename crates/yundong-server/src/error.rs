@@ -94,13 +94,7 @@ impl ClientError {
 
 impl IntoResponse for ClientError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(ErrMsg {
-                err_msg: self.err_msg,
-            }),
-        )
-            .into_response()
+        (self.status, Json(ErrMsg { err_msg: self.err_msg })).into_response()
     }
 }
 

@@ -67,34 +67,22 @@ impl<S: Send + Sync> FromRequest<S> for WxParams {
                 map
             }
             Err(_) => {
-                return Err(WxError::with(
-                    ErrCode::DataFormatError,
-                    "malformed query string",
-                ));
+                return Err(WxError::with(ErrCode::DataFormatError, "malformed query string"));
             }
         };
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            WxError::with(
-                ErrCode::DataFormatError,
-                "request body too large or unreadable",
-            )
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| WxError::with(ErrCode::DataFormatError, "request body too large or unreadable"))?;
         let body = if bytes.iter().all(u8::is_ascii_whitespace) {
             Map::new()
         } else {
             match serde_json::from_slice::<Value>(&bytes) {
                 Ok(Value::Object(map)) => map,
                 Ok(_) => {
-                    return Err(WxError::with(
-                        ErrCode::DataFormatError,
-                        "body must be a JSON object",
-                    ));
+                    return Err(WxError::with(ErrCode::DataFormatError, "body must be a JSON object"));
                 }
                 Err(_) => {
-                    return Err(WxError::with(
-                        ErrCode::DataFormatError,
-                        "body is not valid JSON",
-                    ));
+                    return Err(WxError::with(ErrCode::DataFormatError, "body is not valid JSON"));
                 }
             }
         };
@@ -104,10 +92,7 @@ impl<S: Send + Sync> FromRequest<S> for WxParams {
 
 /// The client API name a path stands for: its last segment (`/client/v1/wx/getWeRunData` → `getWeRunData`).
 pub fn api_name(path: &str) -> String {
-    path.rsplit('/')
-        .find(|s| !s.is_empty())
-        .unwrap_or("request")
-        .to_owned()
+    path.rsplit('/').find(|s| !s.is_empty()).unwrap_or("request").to_owned()
 }
 
 /// A client-API JSON body; a malformed one is answered `400 {"errMsg": "<api>:fail invalid request: …"}`.
@@ -125,13 +110,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ClientJson<T> {
                 "request body too large or unreadable",
             )
         })?;
-        serde_json::from_slice(&bytes).map(ClientJson).map_err(|e| {
-            ClientError::status(
-                StatusCode::BAD_REQUEST,
-                &api,
-                format!("invalid request: {e}"),
-            )
-        })
+        serde_json::from_slice(&bytes)
+            .map(ClientJson)
+            .map_err(|e| ClientError::status(StatusCode::BAD_REQUEST, &api, format!("invalid request: {e}")))
     }
 }
 
@@ -156,11 +137,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -174,10 +151,7 @@ pub struct UserAuth(pub UserRow);
 impl FromRequestParts<AppState> for UserAuth {
     type Rejection = ClientError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let api = api_name(parts.uri.path());
         let token = bearer(parts).ok_or_else(|| {
             ClientError::status(
@@ -205,10 +179,7 @@ pub struct AdminAuth;
 impl FromRequestParts<AppState> for AdminAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -216,10 +187,7 @@ impl FromRequestParts<AppState> for AdminAuth {
                 "send Authorization: Bearer <admin token>",
             )
         })?;
-        if crypto::ct_eq(
-            secrets::hash(token).as_bytes(),
-            state.admin_token_hash.as_bytes(),
-        ) {
+        if crypto::ct_eq(secrets::hash(token).as_bytes(), state.admin_token_hash.as_bytes()) {
             Ok(AdminAuth)
         } else {
             Err(ApiError::new(

@@ -68,12 +68,7 @@ pub fn health_routes() -> OpenApiRouter<AppState> {
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked");
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        "internal error",
-    )
-    .into_response()
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()
 }
 
 /// The span of a request: method and route template only. Query strings carry secrets (`secret`, `js_code`,

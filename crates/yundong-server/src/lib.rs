@@ -49,10 +49,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The admin token's hash in force: `YUNDONG_ADMIN_TOKEN` when given, else the one generated at first start. The
 /// plaintext of a newly generated token is returned so the caller can print it once.
-pub async fn admin_token(
-    store: &Store,
-    from_env: Option<&str>,
-) -> Result<(String, Option<String>), StoreError> {
+pub async fn admin_token(store: &Store, from_env: Option<&str>) -> Result<(String, Option<String>), StoreError> {
     if let Some(token) = from_env.filter(|t| !t.is_empty()) {
         return Ok((secrets::hash(token), None));
     }
@@ -88,9 +85,7 @@ pub async fn serve(
         })
     };
     let app = router(state);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     janitor.abort();
     result
 }

@@ -5,9 +5,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use yundong_proto::errcode::{ErrorBody, OkBody};
-use yundong_proto::wechat::{
-    AccessTokenResponse, Code2SessionResponse, GetOpenDataResponse, ResetSessionKeyResponse,
-};
+use yundong_proto::wechat::{AccessTokenResponse, Code2SessionResponse, GetOpenDataResponse, ResetSessionKeyResponse};
 
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
@@ -49,14 +47,8 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "user",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
-        components.add_security_scheme(
-            "admin",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
+        components.add_security_scheme("user", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("admin", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

@@ -65,10 +65,7 @@ pub fn access_token() -> String {
 /// A stable token is derived from the app secret the caller presents and a stored nonce, so that repeated calls
 /// return the same token while no token is ever stored.
 pub fn stable_token(secret: &str, appid: &str, nonce: &str) -> String {
-    let mac = crypto::hmac_sha256(
-        secret.as_bytes(),
-        format!("stable_token:{appid}:{nonce}").as_bytes(),
-    );
+    let mac = crypto::hmac_sha256(secret.as_bytes(), format!("stable_token:{appid}:{nonce}").as_bytes());
     format!("86_{}", URL_SAFE_NO_PAD.encode(mac))
 }
 

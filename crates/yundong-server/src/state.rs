@@ -6,6 +6,7 @@ use yundong_store::Store;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::service::steps::StepWriter;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,11 +15,16 @@ pub struct AppState {
     pub clock: Arc<Clock>,
     /// SHA-256 of the admin bearer token.
     pub admin_token_hash: Arc<str>,
+    /// This node's group-committing step writer.
+    pub steps: StepWriter,
 }
 
 impl AppState {
+    /// Build the state; starts the step writer, so call it inside a tokio runtime.
     pub fn new(store: Store, config: Config, admin_token_hash: String) -> Self {
+        let steps = StepWriter::start(store.clone());
         AppState {
+            steps,
             store,
             config: Arc::new(config),
             clock: Arc::new(Clock::default()),

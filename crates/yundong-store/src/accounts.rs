@@ -36,8 +36,7 @@ pub struct UserRow {
     pub join_ranking: bool,
 }
 
-const APP_COLUMNS: &str =
-    "id, appid, secret_hash, original_id, name, category, werun_share, open_platform";
+const APP_COLUMNS: &str = "id, appid, secret_hash, original_id, name, category, werun_share, open_platform";
 
 fn app_row(r: &AnyRow) -> Result<AppRow> {
     Ok(AppRow {
@@ -109,9 +108,7 @@ impl Store {
 
     pub async fn list_apps(&self) -> Result<Vec<AppRow>> {
         let sql = format!("SELECT {APP_COLUMNS} FROM apps ORDER BY id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(app_row).collect()
     }
 
@@ -134,12 +131,10 @@ impl Store {
     }
 
     pub async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<UserRow>> {
-        let row = sqlx::query(
-            "SELECT id, nickname, werun, join_ranking FROM users WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT id, nickname, werun, join_ranking FROM users WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(user_row).transpose()
     }
 
@@ -191,11 +186,10 @@ impl Store {
     }
 
     pub async fn friend_ids(&self, user_id: i64) -> Result<Vec<i64>> {
-        let rows =
-            sqlx::query("SELECT friend_id FROM friendships WHERE user_id = $1 ORDER BY friend_id")
-                .bind(user_id)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query("SELECT friend_id FROM friendships WHERE user_id = $1 ORDER BY friend_id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(|r| Ok(r.try_get("friend_id")?)).collect()
     }
 
@@ -226,12 +220,7 @@ impl Store {
     }
 
     /// The unionid of `user_id` under an open platform, created from `candidate` the first time.
-    pub async fn unionid_for(
-        &self,
-        open_platform: &str,
-        user_id: i64,
-        candidate: &str,
-    ) -> Result<String> {
+    pub async fn unionid_for(&self, open_platform: &str, user_id: i64, candidate: &str) -> Result<String> {
         sqlx::query(
             "INSERT INTO unionids (open_platform, user_id, unionid) VALUES ($1, $2, $3)
              ON CONFLICT (open_platform, user_id) DO NOTHING",
@@ -241,23 +230,15 @@ impl Store {
         .bind(candidate)
         .execute(&self.pool)
         .await?;
-        let row =
-            sqlx::query("SELECT unionid FROM unionids WHERE open_platform = $1 AND user_id = $2")
-                .bind(open_platform)
-                .bind(user_id)
-                .fetch_one(&self.pool)
-                .await?;
+        let row = sqlx::query("SELECT unionid FROM unionids WHERE open_platform = $1 AND user_id = $2")
+            .bind(open_platform)
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.try_get("unionid")?)
     }
 
-    pub async fn set_grant(
-        &self,
-        user_id: i64,
-        app_id: i64,
-        scope: &str,
-        allow: bool,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn set_grant(&self, user_id: i64, app_id: i64, scope: &str, allow: bool, now: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO grants (user_id, app_id, scope, allow, updated_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (user_id, app_id, scope) DO UPDATE SET allow = excluded.allow, updated_at = excluded.updated_at",
@@ -274,28 +255,23 @@ impl Store {
 
     /// The scopes the user has decided for the app: `(scope, allowed)`.
     pub async fn grants(&self, user_id: i64, app_id: i64) -> Result<Vec<(String, bool)>> {
-        let rows = sqlx::query(
-            "SELECT scope, allow FROM grants WHERE user_id = $1 AND app_id = $2 ORDER BY scope",
-        )
-        .bind(user_id)
-        .bind(app_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT scope, allow FROM grants WHERE user_id = $1 AND app_id = $2 ORDER BY scope")
+            .bind(user_id)
+            .bind(app_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("scope")?, r.try_get::<i64, _>("allow")? != 0)))
             .collect()
     }
 
     pub async fn grant(&self, user_id: i64, app_id: i64, scope: &str) -> Result<Option<bool>> {
-        let row = sqlx::query(
-            "SELECT allow FROM grants WHERE user_id = $1 AND app_id = $2 AND scope = $3",
-        )
-        .bind(user_id)
-        .bind(app_id)
-        .bind(scope)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Ok(r.try_get::<i64, _>("allow")? != 0))
-            .transpose()
+        let row = sqlx::query("SELECT allow FROM grants WHERE user_id = $1 AND app_id = $2 AND scope = $3")
+            .bind(user_id)
+            .bind(app_id)
+            .bind(scope)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(r.try_get::<i64, _>("allow")? != 0)).transpose()
     }
 }

@@ -74,13 +74,7 @@ pub struct ExchangeRequest<'a> {
 }
 
 impl Store {
-    pub async fn insert_login_code(
-        &self,
-        code_hash: &str,
-        app_id: i64,
-        user_id: i64,
-        expires_at: i64,
-    ) -> Result<()> {
+    pub async fn insert_login_code(&self, code_hash: &str, app_id: i64, user_id: i64, expires_at: i64) -> Result<()> {
         sqlx::query("INSERT INTO login_codes (code_hash, app_id, user_id, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(code_hash)
             .bind(app_id)
@@ -94,10 +88,7 @@ impl Store {
     /// Exchange a login code for a new session, atomically: the code is marked used, the user's per-minute counter
     /// is bumped, and the (app, user) session key is replaced, all in one transaction. Any failure rolls back, so a
     /// rate-limited exchange leaves the code usable and the session untouched.
-    pub async fn exchange_code(
-        &self,
-        req: &ExchangeRequest<'_>,
-    ) -> Result<Exchanged, ExchangeError> {
+    pub async fn exchange_code(&self, req: &ExchangeRequest<'_>) -> Result<Exchanged, ExchangeError> {
         let mut tx = self.pool.begin().await?;
         // The first statement writes, so SQLite takes its write lock here and concurrent exchanges queue behind it;
         // PostgreSQL's row lock makes the second of two racing UPDATEs see `used_at` set and match nothing.
@@ -112,12 +103,10 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(consumed) = consumed else {
-            let row = sqlx::query(
-                "SELECT app_id, used_at, expires_at FROM login_codes WHERE code_hash = $1",
-            )
-            .bind(req.code_hash)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let row = sqlx::query("SELECT app_id, used_at, expires_at FROM login_codes WHERE code_hash = $1")
+                .bind(req.code_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
             tx.rollback().await?;
             return Err(match row {
                 Some(r)
@@ -153,13 +142,11 @@ impl Store {
 
     /// The session of a user with an app, if one was ever created (expired or not).
     pub async fn session(&self, app_id: i64, user_id: i64) -> Result<Option<SessionRow>> {
-        let row = sqlx::query(
-            "SELECT session_key, expires_at FROM sessions WHERE app_id = $1 AND user_id = $2",
-        )
-        .bind(app_id)
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT session_key, expires_at FROM sessions WHERE app_id = $1 AND user_id = $2")
+            .bind(app_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| {
             Ok(SessionRow {
                 session_key: r.try_get("session_key")?,
@@ -170,13 +157,7 @@ impl Store {
     }
 
     /// Slide a live session's expiry forward (use extends it); never revives an expired one.
-    pub async fn touch_session(
-        &self,
-        app_id: i64,
-        user_id: i64,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<()> {
+    pub async fn touch_session(&self, app_id: i64, user_id: i64, now: i64, expires_at: i64) -> Result<()> {
         sqlx::query(
             "UPDATE sessions SET expires_at = $4 WHERE app_id = $1 AND user_id = $2 AND expires_at > $3 AND expires_at < $4",
         )
@@ -258,18 +239,11 @@ impl Store {
             .bind(app_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok((
-            gen_row.try_get("stable_gen")?,
-            row.as_ref().map(token_row).transpose()?,
-        ))
+        Ok((gen_row.try_get("stable_gen")?, row.as_ref().map(token_row).transpose()?))
     }
 
     /// Forced stable refreshes of an app since `since`, and the time of the latest one.
-    pub async fn forced_stable_refreshes(
-        &self,
-        app_id: i64,
-        since: i64,
-    ) -> Result<(i64, Option<i64>)> {
+    pub async fn forced_stable_refreshes(&self, app_id: i64, since: i64) -> Result<(i64, Option<i64>)> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, MAX(issued_at) AS last FROM access_tokens
              WHERE app_id = $1 AND family = 'stable' AND forced = 1 AND issued_at >= $2",
@@ -296,13 +270,11 @@ impl Store {
         expected_gen: i64,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let bumped = sqlx::query(
-            "UPDATE apps SET stable_gen = stable_gen + 1 WHERE id = $1 AND stable_gen = $2",
-        )
-        .bind(app_id)
-        .bind(expected_gen)
-        .execute(&mut *tx)
-        .await?;
+        let bumped = sqlx::query("UPDATE apps SET stable_gen = stable_gen + 1 WHERE id = $1 AND stable_gen = $2")
+            .bind(app_id)
+            .bind(expected_gen)
+            .execute(&mut *tx)
+            .await?;
         if bumped.rows_affected() != 1 {
             tx.rollback().await?;
             return Ok(false);
@@ -345,11 +317,7 @@ impl Store {
     }
 }
 
-async fn bump(
-    conn: &mut sqlx::AnyConnection,
-    key: &str,
-    window_start: i64,
-) -> Result<i64, sqlx::Error> {
+async fn bump(conn: &mut sqlx::AnyConnection, key: &str, window_start: i64) -> Result<i64, sqlx::Error> {
     let row = sqlx::query(
         "INSERT INTO rate_counters (key, window_start, count) VALUES ($1, $2, 1)
          ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + 1

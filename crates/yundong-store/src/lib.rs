@@ -7,6 +7,8 @@
 mod accounts;
 mod auth;
 mod misc;
+mod share;
+mod social;
 mod steps;
 
 use std::str::FromStr;
@@ -18,7 +20,12 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{AppRow, NewApp, UserRow};
 pub use auth::{ExchangeError, ExchangeRequest, Exchanged, SessionRow, TokenRow};
 pub use misc::CloudIdRow;
-pub use steps::DayTotal;
+pub use share::{
+    ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow,
+    ShareTicketRow, TempFileMeta,
+};
+pub use social::{CheckInRow, FriendRow, NewCheckIn, RankingRow};
+pub use steps::{DayTotal, StepWrite};
 
 /// Which engine a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,13 +23,11 @@ impl Store {
 
     /// Store `value` under `key` unless a value is there already; returns the value in force.
     pub async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
         let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_one(&self.pool)
@@ -38,21 +36,17 @@ impl Store {
     }
 
     pub async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    pub async fn put_cloud_id(
-        &self,
-        cloud_id_hash: &str,
-        app_id: i64,
-        data: &str,
-        expires_at: i64,
-    ) -> Result<()> {
+    pub async fn put_cloud_id(&self, cloud_id_hash: &str, app_id: i64, data: &str, expires_at: i64) -> Result<()> {
         sqlx::query("INSERT INTO cloud_ids (cloud_id_hash, app_id, data, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(cloud_id_hash)
             .bind(app_id)
@@ -64,11 +58,10 @@ impl Store {
     }
 
     pub async fn cloud_id(&self, cloud_id_hash: &str) -> Result<Option<CloudIdRow>> {
-        let row =
-            sqlx::query("SELECT app_id, data, expires_at FROM cloud_ids WHERE cloud_id_hash = $1")
-                .bind(cloud_id_hash)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query("SELECT app_id, data, expires_at FROM cloud_ids WHERE cloud_id_hash = $1")
+            .bind(cloud_id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| {
             Ok(CloudIdRow {
                 app_id: r.try_get("app_id")?,

@@ -64,17 +64,12 @@ pub async fn fresh_database() -> (String, Option<Arc<tempfile::TempDir>>) {
                 .execute(&mut conn)
                 .await
                 .expect("create test database");
-            let (prefix, _) = server
-                .rsplit_once('/')
-                .expect("postgres URL with a database name");
+            let (prefix, _) = server.rsplit_once('/').expect("postgres URL with a database name");
             (format!("{prefix}/{name}"), None)
         }
         None => {
             let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!(
-                "sqlite:{}?mode=rwc",
-                dir.path().join("yundong.sqlite").display()
-            );
+            let url = format!("sqlite:{}?mode=rwc", dir.path().join("yundong.sqlite").display());
             (url, Some(Arc::new(dir)))
         }
     }
@@ -179,10 +174,7 @@ impl TestServer {
 
     pub async fn admin<T: DeserializeOwned>(&self, path: &str, body: Value) -> T {
         let (status, v) = self.post_json(path, Some(ADMIN_TOKEN), &body).await;
-        assert!(
-            status == 200 || status == 201,
-            "admin {path} answered {status}: {v}"
-        );
+        assert!(status == 200 || status == 201, "admin {path} answered {status}: {v}");
         serde_json::from_value(v).unwrap()
     }
 
@@ -196,37 +188,24 @@ impl TestServer {
     }
 
     pub async fn user(&self, nickname: &str) -> UserCreated {
-        self.admin("/admin/v1/users", json!({"nickname": nickname}))
-            .await
+        self.admin("/admin/v1/users", json!({"nickname": nickname})).await
     }
 
     pub async fn befriend(&self, a: i64, b: i64) {
-        let _: Value = self
-            .admin("/admin/v1/friendships", json!({"a": a, "b": b}))
-            .await;
+        let _: Value = self.admin("/admin/v1/friendships", json!({"a": a, "b": b})).await;
     }
 
     /// Move this server's clock forward.
     pub async fn advance(&self, seconds: i64) {
-        let _: Value = self
-            .admin("/admin/v1/clock/advance", json!({"seconds": seconds}))
-            .await;
+        let _: Value = self.admin("/admin/v1/clock/advance", json!({"seconds": seconds})).await;
     }
 
     /// `wx.login` as `user` for `appid`: the code.
     pub async fn login_code(&self, user_token: &str, appid: &str) -> String {
         let (status, v) = self
-            .post_json(
-                "/client/v1/wx/login",
-                Some(user_token),
-                &json!({"appid": appid}),
-            )
+            .post_json("/client/v1/wx/login", Some(user_token), &json!({"appid": appid}))
             .await;
-        assert_eq!(
-            (status, v["errMsg"].as_str()),
-            (200, Some("login:ok")),
-            "{v}"
-        );
+        assert_eq!((status, v["errMsg"].as_str()), (200, Some("login:ok")), "{v}");
         v["code"].as_str().unwrap().to_owned()
     }
 
@@ -265,9 +244,7 @@ impl TestServer {
         if let Some(d) = date {
             body["date"] = json!(d);
         }
-        self.post_json("/client/v1/steps", Some(user_token), &body)
-            .await
-            .1
+        self.post_json("/client/v1/steps", Some(user_token), &body).await.1
     }
 
     /// `wx.getWeRunData`, answering the dialog with `allow` if it is shown.

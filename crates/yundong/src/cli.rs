@@ -61,9 +61,8 @@ impl DbArgs {
         match &self.database {
             Some(url) => Ok(url.clone()),
             None => {
-                std::fs::create_dir_all(&self.data_dir).with_context(|| {
-                    format!("cannot create data directory {}", self.data_dir.display())
-                })?;
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
                 Ok(format!(
                     "sqlite:{}?mode=rwc",
                     self.data_dir.join("yundong.sqlite").display()

@@ -36,8 +36,7 @@ pub struct ServeArgs {
 
 fn init_tracing(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("YUNDONG_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("YUNDONG_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -78,8 +77,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let url = args.db.url()?;
     let store = args.db.open().await?;
     let env_token = std::env::var("YUNDONG_ADMIN_TOKEN").ok();
-    let (token_hash, fresh_token) =
-        yundong_server::admin_token(&store, env_token.as_deref()).await?;
+    let (token_hash, fresh_token) = yundong_server::admin_token(&store, env_token.as_deref()).await?;
     let config = Config {
         dev_clock: args.dev_clock,
         day_zone,
@@ -98,9 +96,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     match (&fresh_token, &env_token) {
         (Some(token), _) => println!("  admin token (generated now, shown once; keep it): {token}"),
         (None, Some(_)) => println!("  admin token: from YUNDONG_ADMIN_TOKEN"),
-        (None, None) => println!(
-            "  admin token: generated at first start (lost it? `yundong admin-token reset`)"
-        ),
+        (None, None) => println!("  admin token: generated at first start (lost it? `yundong admin-token reset`)"),
     }
     println!("  point your SDK's API base at {base} instead of https://api.weixin.qq.com");
     println!("  create an app: yundong app create --name demo");

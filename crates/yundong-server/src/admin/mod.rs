@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yundong_proto::admin::{
-    AdminError, AppCreated, ClockAdvanceRequest, ClockResponse, CreateAppRequest,
-    CreateUserRequest, FriendshipCreated, FriendshipRequest, UserCreated,
+    AdminError, AppCreated, ClockAdvanceRequest, ClockResponse, CreateAppRequest, CreateUserRequest, FriendshipCreated,
+    FriendshipRequest, UserCreated,
 };
 
 use crate::error::ApiError;
@@ -84,11 +84,7 @@ pub async fn create_friendship(
     AdminJson(req): AdminJson<FriendshipRequest>,
 ) -> Result<(StatusCode, Json<FriendshipCreated>), ApiError> {
     let created = accounts::befriend(&state.store, req.a, req.b, state.now()).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((
         status,
         Json(FriendshipCreated {

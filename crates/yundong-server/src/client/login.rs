@@ -7,8 +7,7 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use yundong_proto::client::{
-    AppIdRequest, AuthorizeRequest, ErrMsg, KNOWN_SCOPES, LoginResponse, OpenSettingRequest,
-    SettingResponse, ok,
+    AppIdRequest, AuthorizeRequest, ErrMsg, KNOWN_SCOPES, LoginResponse, OpenSettingRequest, SettingResponse, ok,
 };
 
 use super::app;
@@ -40,10 +39,7 @@ pub async fn login(
         .insert_login_code(&secrets::hash(&code), app.id, user.id, expires_at)
         .await
         .map_err(|e| ClientError::store(API, e))?;
-    Ok(Json(LoginResponse {
-        err_msg: ok(API),
-        code,
-    }))
+    Ok(Json(LoginResponse { err_msg: ok(API), code }))
 }
 
 /// The user's answer to the authorization dialog (`wx.authorize`).

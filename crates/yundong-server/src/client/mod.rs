@@ -1,7 +1,9 @@
 //! The client API (DESIGN §3.2): what the WeChat app does on behalf of a signed-in platform user. Each call stands
 //! for a `wx.*` API and answers with its `errMsg`.
 
+mod checkin;
 mod login;
+mod ranking;
 mod steps;
 mod werun;
 
@@ -21,6 +23,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(steps::upload_steps))
         .routes(routes!(werun::get_werun_data))
         .routes(routes!(werun::get_settings, werun::update_settings))
+        .routes(routes!(checkin::share_to_werun))
+        .routes(routes!(ranking::get_ranking))
+        .routes(routes!(ranking::like))
+        .routes(routes!(ranking::hide))
+        .routes(routes!(ranking::friends))
+        .routes(routes!(ranking::detail))
 }
 
 /// The app a client call names, or `<api>:fail invalid appid`.

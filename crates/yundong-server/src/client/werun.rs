@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use yundong_proto::client::{
-    EncryptedDataResponse, ErrMsg, GetWeRunDataRequest, SCOPE_WERUN, WeRunSettings,
-    WeRunSettingsResponse, WeRunSettingsUpdate, ok,
+    EncryptedDataResponse, ErrMsg, GetWeRunDataRequest, SCOPE_WERUN, WeRunSettings, WeRunSettingsResponse,
+    WeRunSettingsUpdate, ok,
 };
 
 use super::app;
@@ -62,17 +62,11 @@ pub async fn get_werun_data(
         },
     }
     let now = state.now();
-    let session = state
-        .store
-        .session(app.id, user.id)
-        .await
-        .map_err(store_err)?;
+    let session = state.store.session(app.id, user.id).await.map_err(store_err)?;
     let Some(session) = session.filter(|s| s.expires_at > now) else {
         return Err(ClientError::fail(API, "need login"));
     };
-    let data = opendata::werun_data(&state, &app, user.id)
-        .await
-        .map_err(store_err)?;
+    let data = opendata::werun_data(&state, &app, user.id).await.map_err(store_err)?;
     let sealed = opendata::seal(&state, &app, &session.session_key, &data)
         .await
         .map_err(store_err)?

@@ -26,21 +26,13 @@ fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), AccountE
 }
 
 /// Register a mini program: a fresh appid, secret and original id. The secret is returned once and kept as a hash.
-pub async fn create_app(
-    store: &Store,
-    req: &CreateAppRequest,
-    now: i64,
-) -> Result<AppCreated, AccountError> {
+pub async fn create_app(store: &Store, req: &CreateAppRequest, now: i64) -> Result<AppCreated, AccountError> {
     check_text("name", &req.name, 64)?;
     if let Some(c) = &req.category {
         check_text("category", c, 64)?;
     }
     if let Some(p) = &req.open_platform
-        && (p.is_empty()
-            || p.len() > 64
-            || !p
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        && (p.is_empty() || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
     {
         return Err(AccountError::Invalid(
             "open_platform must be 1 to 64 of [A-Za-z0-9_-]".into(),
@@ -69,16 +61,10 @@ pub async fn create_app(
 }
 
 /// Register a platform user with a fresh client bearer token (returned once, kept as a hash).
-pub async fn create_user(
-    store: &Store,
-    nickname: &str,
-    now: i64,
-) -> Result<UserCreated, AccountError> {
+pub async fn create_user(store: &Store, nickname: &str, now: i64) -> Result<UserCreated, AccountError> {
     check_text("nickname", nickname, 32)?;
     let token = secrets::user_token();
-    let row = store
-        .create_user(nickname.trim(), &secrets::hash(&token), now)
-        .await?;
+    let row = store.create_user(nickname.trim(), &secrets::hash(&token), now).await?;
     Ok(UserCreated {
         user_id: row.id,
         nickname: row.nickname,
@@ -89,9 +75,7 @@ pub async fn create_user(
 /// Make two existing, different users friends (both ways). False when they already were.
 pub async fn befriend(store: &Store, a: i64, b: i64, now: i64) -> Result<bool, AccountError> {
     if a == b {
-        return Err(AccountError::Invalid(
-            "a user cannot befriend themselves".into(),
-        ));
+        return Err(AccountError::Invalid("a user cannot befriend themselves".into()));
     }
     for id in [a, b] {
         if store.user_by_id(id).await?.is_none() {

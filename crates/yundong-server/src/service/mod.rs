@@ -2,4 +2,6 @@
 
 pub mod accounts;
 pub mod opendata;
+pub mod ranking;
+pub mod share;
 pub mod steps;

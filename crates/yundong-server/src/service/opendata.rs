@@ -48,11 +48,7 @@ pub async fn seal<T: Serialize>(
 }
 
 /// The user's WeRun data for the window ending today: 31 entries, ascending, zero-filled.
-pub async fn werun_data(
-    state: &AppState,
-    app: &AppRow,
-    user_id: i64,
-) -> Result<WeRunData, StoreError> {
+pub async fn werun_data(state: &AppState, app: &AppRow, user_id: i64) -> Result<WeRunData, StoreError> {
     let now = state.now();
     let window = state.config.day_zone.window(now);
     let totals = state
@@ -65,10 +61,7 @@ pub async fn werun_data(
         .map(|&day| {
             while totals.next_if(|t| t.day < day).is_some() {}
             let step = totals.next_if(|t| t.day == day).map_or(0, |t| t.steps);
-            StepInfo {
-                timestamp: day,
-                step,
-            }
+            StepInfo { timestamp: day, step }
         })
         .collect();
     Ok(WeRunData {

@@ -1,7 +1,13 @@
 //! Recording step totals (DESIGN §5.9): absolute daily totals per source, any day of the 31-day window, never the
-//! future, capped.
+//! future, capped; group-committed.
+//!
+//! Uploads from every handler go through one [`StepWriter`] per node: a task that takes whatever has queued up while
+//! the previous commit ran and commits it as one transaction, then answers each upload. An upload is acknowledged
+//! only after the transaction holding it has committed (fsync'd on SQLite, `synchronous_commit` on PostgreSQL), and
+//! under load hundreds of uploads share one commit.
 
-use yundong_store::StoreError;
+use tokio::sync::{mpsc, oneshot};
+use yundong_store::{StepWrite, Store, StoreError};
 
 use crate::state::AppState;
 
@@ -10,6 +16,9 @@ pub const PHONE: i64 = 0;
 
 /// How far ahead of the server's clock a device timestamp may be (devices' clocks drift).
 pub const CLOCK_SKEW: i64 = 300;
+
+/// The most uploads committed in one transaction.
+const MAX_BATCH: usize = 2_000;
 
 #[derive(Debug)]
 pub enum StepsError {
@@ -24,14 +33,58 @@ pub struct Recorded {
     pub total: i64,
 }
 
+type Reply = oneshot::Sender<Result<i64, String>>;
+
+/// The node's group-committing step writer. Cheap to clone; the task ends when the last clone is dropped.
+#[derive(Clone, Debug)]
+pub struct StepWriter {
+    tx: mpsc::Sender<(StepWrite, Reply)>,
+}
+
+impl StepWriter {
+    /// Start the writer task on the current tokio runtime.
+    pub fn start(store: Store) -> StepWriter {
+        let (tx, rx) = mpsc::channel(16_384);
+        tokio::spawn(run(store, rx));
+        StepWriter { tx }
+    }
+
+    /// Queue a write and wait until it is committed; returns the day's total after the commit.
+    pub async fn write(&self, write: StepWrite) -> Result<i64, StepsError> {
+        let (reply, answer) = oneshot::channel();
+        let gone = || StepsError::Store(StoreError::Invalid("the step writer stopped"));
+        self.tx.send((write, reply)).await.map_err(|_| gone())?;
+        match answer.await.map_err(|_| gone())? {
+            Ok(total) => Ok(total),
+            Err(_) => Err(StepsError::Store(StoreError::Invalid(
+                "the step batch could not be committed",
+            ))),
+        }
+    }
+}
+
+async fn run(store: Store, mut rx: mpsc::Receiver<(StepWrite, Reply)>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let writes: Vec<StepWrite> = batch.iter().map(|(w, _)| *w).collect();
+        match store.put_steps_batch(&writes).await {
+            Ok(totals) => {
+                for ((_, reply), total) in batch.drain(..).zip(totals) {
+                    let _ = reply.send(Ok(total));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, uploads = batch.len(), "step batch failed; nothing in it was acknowledged");
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
+}
+
 /// Record `steps` as `source`'s total for the local day starting at `day`.
-pub async fn record(
-    state: &AppState,
-    user_id: i64,
-    day: i64,
-    source: i64,
-    steps: i64,
-) -> Result<Recorded, StepsError> {
+pub async fn record(state: &AppState, user_id: i64, day: i64, source: i64, steps: i64) -> Result<Recorded, StepsError> {
     if steps < 0 {
         return Err(StepsError::Invalid("step must not be negative"));
     }
@@ -45,9 +98,13 @@ pub async fn record(
     }
     let step = steps.min(state.config.daily_step_cap);
     let total = state
-        .store
-        .put_steps(user_id, day, source, step)
-        .await
-        .map_err(StepsError::Store)?;
+        .steps
+        .write(StepWrite {
+            user_id,
+            day,
+            source,
+            steps: step,
+        })
+        .await?;
     Ok(Recorded { step, total })
 }

@@ -54,21 +54,11 @@ pub(crate) async fn app_for_token(state: &AppState, params: &WxParams) -> Result
 
 /// The app named by `appid` whose secret is `secret`: 41002 / 41004 when missing, 40013 unknown appid, 40125 wrong
 /// secret (compared as hashes, in constant time).
-pub(crate) async fn app_with_secret(
-    state: &AppState,
-    params: &WxParams,
-) -> Result<(AppRow, String), WxError> {
+pub(crate) async fn app_with_secret(state: &AppState, params: &WxParams) -> Result<(AppRow, String), WxError> {
     let appid = params.require("appid", ErrCode::AppidMissing)?;
     let secret = params.require("secret", ErrCode::AppsecretMissing)?;
-    let app = state
-        .store
-        .app_by_appid(&appid)
-        .await?
-        .ok_or(ErrCode::InvalidAppid)?;
-    if !yundong_proto::crypto::ct_eq(
-        secrets::hash(&secret).as_bytes(),
-        app.secret_hash.as_bytes(),
-    ) {
+    let app = state.store.app_by_appid(&appid).await?.ok_or(ErrCode::InvalidAppid)?;
+    if !yundong_proto::crypto::ct_eq(secrets::hash(&secret).as_bytes(), app.secret_hash.as_bytes()) {
         return Err(ErrCode::InvalidAppsecret.into());
     }
     Ok((app, secret))

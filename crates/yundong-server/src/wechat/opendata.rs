@@ -4,9 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 use yundong_proto::errcode::ErrCode;
-use yundong_proto::wechat::{
-    CLOUD_ID_EXPIRED, CLOUD_ID_INVALID, GetOpenDataResponse, OpenDataItem,
-};
+use yundong_proto::wechat::{CLOUD_ID_EXPIRED, CLOUD_ID_INVALID, GetOpenDataResponse, OpenDataItem};
 
 use super::app_for_token;
 use crate::error::WxError;
@@ -63,8 +61,7 @@ pub async fn getopendata(
             .filter(|r| r.app_id == app.id);
         let json = match row {
             Some(r) if r.expires_at > now => {
-                let data: Value =
-                    serde_json::from_str(&r.data).map_err(|_| ErrCode::SystemError)?;
+                let data: Value = serde_json::from_str(&r.data).map_err(|_| ErrCode::SystemError)?;
                 json!({"cloudID": id, "data": data})
             }
             Some(_) => {

@@ -32,10 +32,7 @@ pub async fn jscode2session(
     State(state): State<AppState>,
     params: WxParams,
 ) -> Result<Json<Code2SessionResponse>, WxError> {
-    if params
-        .get("grant_type")
-        .is_some_and(|g| g != "authorization_code")
-    {
+    if params.get("grant_type").is_some_and(|g| g != "authorization_code") {
         return Err(ErrCode::InvalidGrantType.into());
     }
     // All three are checked for presence before any is checked for validity, in WeChat's order.
@@ -84,20 +81,12 @@ pub async fn jscode2session(
 
 /// The live session of `(app, user)` and whether `signature` signs its key. Accepts the HMAC keyed with the key's
 /// base64 text (what every public client sends) and, for leniency, keyed with its 16 decoded bytes.
-async fn verify_signature(
-    state: &AppState,
-    params: &WxParams,
-    app_id: i64,
-    user_id: i64,
-) -> Result<String, WxError> {
+async fn verify_signature(state: &AppState, params: &WxParams, app_id: i64, user_id: i64) -> Result<String, WxError> {
     match params.get("sig_method").as_deref() {
         Some("hmac_sha256") => {}
         _ => return Err(ErrCode::InvalidSigMethod.into()),
     }
-    let signature = params
-        .get("signature")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let signature = params.get("signature").unwrap_or_default().to_ascii_lowercase();
     let session = state.store.session(app_id, user_id).await?;
     let Some(session) = session.filter(|s| s.expires_at > state.now()) else {
         return Err(ErrCode::InvalidSignature.into());
@@ -106,9 +95,7 @@ async fn verify_signature(
     let raw = crypto::decode_b64(crypto::Field::SessionKey, &session.session_key)
         .map(|k| crypto::session_signature_raw_key(&k))
         .unwrap_or_default();
-    if crypto::ct_eq(signature.as_bytes(), text.as_bytes())
-        | crypto::ct_eq(signature.as_bytes(), raw.as_bytes())
-    {
+    if crypto::ct_eq(signature.as_bytes(), text.as_bytes()) | crypto::ct_eq(signature.as_bytes(), raw.as_bytes()) {
         Ok(session.session_key)
     } else {
         Err(ErrCode::InvalidSignature.into())
@@ -127,10 +114,7 @@ async fn verify_signature(
     ),
     responses((status = 200, description = "errcode 0, or 87009 invalid signature / 87008 invalid sig_method / 40003", body = OkAnswer))
 )]
-pub async fn checksession(
-    State(state): State<AppState>,
-    params: WxParams,
-) -> Result<Json<OkBody>, WxError> {
+pub async fn checksession(State(state): State<AppState>, params: WxParams) -> Result<Json<OkBody>, WxError> {
     let app = app_for_token(&state, &params).await?;
     let (user_id, _) = user_for_openid(&state, &app, &params).await?;
     verify_signature(&state, &params, app.id, user_id).await?;

@@ -15,12 +15,8 @@ fn integer(params: &WxParams, name: &str) -> Result<i64, WxError> {
     let text = params
         .get(name)
         .ok_or_else(|| WxError::with(ErrCode::InvalidArgs, format!("{name} is required")))?;
-    text.parse::<i64>().map_err(|_| {
-        WxError::with(
-            ErrCode::DataFormatError,
-            format!("{name} must be an integer"),
-        )
-    })
+    text.parse::<i64>()
+        .map_err(|_| WxError::with(ErrCode::DataFormatError, format!("{name} must be an integer")))
 }
 
 /// `GET|POST /hardware/bracelet/setstep?access_token&openid&timestamp&step`.
@@ -37,20 +33,14 @@ fn integer(params: &WxParams, name: &str) -> Result<i64, WxError> {
     ),
     responses((status = 200, description = "errcode 0, or 40003/40097/47001/40001/41001/42001", body = OkAnswer))
 )]
-pub async fn setstep(
-    State(state): State<AppState>,
-    params: WxParams,
-) -> Result<Json<OkBody>, WxError> {
+pub async fn setstep(State(state): State<AppState>, params: WxParams) -> Result<Json<OkBody>, WxError> {
     let app = app_for_token(&state, &params).await?;
     let (user_id, _) = user_for_openid(&state, &app, &params).await?;
     let timestamp = integer(&params, "timestamp")?;
     let step = integer(&params, "step")?;
     let now = state.now();
     if timestamp > now + steps::CLOCK_SKEW {
-        return Err(WxError::with(
-            ErrCode::InvalidArgs,
-            "timestamp is in the future",
-        ));
+        return Err(WxError::with(ErrCode::InvalidArgs, "timestamp is in the future"));
     }
     let day = state.config.day_zone.day_start(timestamp);
     match steps::record(&state, user_id, day, app.id, step).await {

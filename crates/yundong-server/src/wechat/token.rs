@@ -32,20 +32,12 @@ fn check_grant_type(params: &WxParams) -> Result<(), WxError> {
     ),
     responses((status = 200, description = "access_token and expires_in, or errcode 40002/40013/40125/41002/41004/45009", body = TokenAnswer))
 )]
-pub async fn token(
-    State(state): State<AppState>,
-    params: WxParams,
-) -> Result<Json<AccessTokenResponse>, WxError> {
+pub async fn token(State(state): State<AppState>, params: WxParams) -> Result<Json<AccessTokenResponse>, WxError> {
     check_grant_type(&params)?;
     let (app, _) = app_with_secret(&state, &params).await?;
     let now = state.now();
     let day = state.config.day_zone.day_start(now);
-    if state
-        .store
-        .bump_counter(&format!("token:{}", app.id), day)
-        .await?
-        > state.config.token_daily_quota
-    {
+    if state.store.bump_counter(&format!("token:{}", app.id), day).await? > state.config.token_daily_quota {
         return Err(ErrCode::DailyQuota.into());
     }
     let token = secrets::access_token();
@@ -95,10 +87,7 @@ pub async fn stable_token(
         Some(serde_json::Value::Bool(b)) => *b,
         Some(serde_json::Value::String(s)) if s == "true" || s == "false" => s == "true",
         Some(_) => {
-            return Err(WxError::with(
-                ErrCode::InvalidArgs,
-                "force_refresh must be a boolean",
-            ));
+            return Err(WxError::with(ErrCode::InvalidArgs, "force_refresh must be a boolean"));
         }
     };
     let cfg = &state.config;

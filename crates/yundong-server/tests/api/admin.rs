@@ -7,7 +7,11 @@ use yundong_testkit::{ADMIN_TOKEN, TestServer, test_config};
 #[tokio::test]
 async fn apps_users_and_friendships() {
     let s = TestServer::spawn().await;
-    let app = s.create_app(json!({"name": "步数挑战", "category": "体育-在线健身", "werun_share": true, "open_platform": "acme"})).await;
+    let app = s
+        .create_app(
+            json!({"name": "步数挑战", "category": "体育-在线健身", "werun_share": true, "open_platform": "acme"}),
+        )
+        .await;
     assert!(
         ids::is_appid(&app.appid) && ids::is_original_id(&app.original_id),
         "{app:?}"
@@ -36,18 +40,9 @@ async fn apps_users_and_friendships() {
         )
         .await;
     assert_eq!((status, v["created"].as_bool()), (200, Some(false)));
-    assert_eq!(
-        s.state.store.friend_ids(a.user_id).await.unwrap(),
-        vec![b.user_id]
-    );
+    assert_eq!(s.state.store.friend_ids(a.user_id).await.unwrap(), vec![b.user_id]);
     // Secrets are kept only as hashes.
-    let row = s
-        .state
-        .store
-        .app_by_appid(&app.appid)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = s.state.store.app_by_appid(&app.appid).await.unwrap().unwrap();
     assert_ne!(row.secret_hash, app.secret);
     assert_eq!(row.secret_hash.len(), 64);
 }
@@ -56,9 +51,7 @@ async fn apps_users_and_friendships() {
 async fn dev_clock_moves_only_forward_and_only_when_enabled() {
     let s = TestServer::spawn().await;
     let (_, before) = s.http_get("/admin/v1/clock", Some(ADMIN_TOKEN)).await;
-    let v: Value = s
-        .admin("/admin/v1/clock/advance", json!({"seconds": 3600}))
-        .await;
+    let v: Value = s.admin("/admin/v1/clock/advance", json!({"seconds": 3600})).await;
     assert!(v["now"].as_i64().unwrap() >= before["now"].as_i64().unwrap() + 3600);
     assert_eq!(v["offset_seconds"], 3600);
     let off = TestServer::spawn_with(yundong_server::Config {
@@ -67,16 +60,9 @@ async fn dev_clock_moves_only_forward_and_only_when_enabled() {
     })
     .await;
     let (status, v) = off
-        .post_json(
-            "/admin/v1/clock/advance",
-            Some(ADMIN_TOKEN),
-            &json!({"seconds": 1}),
-        )
+        .post_json("/admin/v1/clock/advance", Some(ADMIN_TOKEN), &json!({"seconds": 1}))
         .await;
-    assert_eq!(
-        (status, v["error"]["code"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((status, v["error"]["code"].as_str()), (404, Some("not_found")));
 }
 
 #[tokio::test]

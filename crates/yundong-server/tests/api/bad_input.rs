@@ -34,16 +34,10 @@ async fn wechat_surface_answers_errcodes_for_garbage() {
         }
     }
     // A stray '%' is taken literally (as form decoders do): the appid is then simply unknown.
-    let (status, v) = s
-        .get_json("/sns/jscode2session?appid=%zz&secret=x&js_code=y")
-        .await;
+    let (status, v) = s.get_json("/sns/jscode2session?appid=%zz&secret=x&js_code=y").await;
     assert_eq!((status, errcode(&v)), (200, 40013), "{v}");
     let (status, v) = s.get_json("/sns/jsCode2session").await;
-    assert_eq!(
-        (status, errcode(&v)),
-        (200, 40066),
-        "paths are case-sensitive: {v}"
-    );
+    assert_eq!((status, errcode(&v)), (200, 40066), "paths are case-sensitive: {v}");
     let (status, v) = s.get_json("/wxa/getopendata").await;
     assert_eq!((status, errcode(&v)), (200, 43002), "{v}");
 }
@@ -63,10 +57,7 @@ async fn client_surface_answers_errmsg_for_garbage_and_changes_nothing() {
     ] {
         let (got, v) = s.post_raw("/client/v1/steps", t, body).await;
         assert_eq!(got, status, "{v}");
-        assert!(
-            v["errMsg"].as_str().unwrap().starts_with("steps:fail"),
-            "{v}"
-        );
+        assert!(v["errMsg"].as_str().unwrap().starts_with("steps:fail"), "{v}");
     }
     for path in [
         "/client/v1/wx/login",
@@ -81,11 +72,7 @@ async fn client_surface_answers_errmsg_for_garbage_and_changes_nothing() {
     }
     let (status, v) = s.http_get("/client/v1/wx/getSetting", t).await;
     assert_eq!(status, 400, "{v}");
-    assert_eq!(
-        s.steps(&user.token, 1234, None).await["total"],
-        1234,
-        "nothing changed"
-    );
+    assert_eq!(s.steps(&user.token, 1234, None).await["total"], 1234, "nothing changed");
     // Odd authorization headers.
     let res = s
         .http
@@ -110,20 +97,12 @@ async fn client_surface_answers_errmsg_for_garbage_and_changes_nothing() {
 #[tokio::test]
 async fn admin_surface_answers_json_errors() {
     let s = TestServer::spawn().await;
-    let (status, v) = s
-        .post_json("/admin/v1/apps", None, &json!({"name": "x"}))
-        .await;
-    assert_eq!(
-        (status, v["error"]["code"].as_str()),
-        (401, Some("unauthorized"))
-    );
+    let (status, v) = s.post_json("/admin/v1/apps", None, &json!({"name": "x"})).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (401, Some("unauthorized")));
     let (status, v) = s
         .post_json("/admin/v1/apps", Some("yda_wrong"), &json!({"name": "x"}))
         .await;
-    assert_eq!(
-        (status, v["error"]["code"].as_str()),
-        (401, Some("unauthorized"))
-    );
+    assert_eq!((status, v["error"]["code"].as_str()), (401, Some("unauthorized")));
     let a = Some(ADMIN_TOKEN);
     for (path, body, status) in [
         ("/admin/v1/apps", json!({}), 400),
@@ -134,11 +113,7 @@ async fn admin_surface_answers_json_errors() {
             json!({"name": "x", "open_platform": "has space"}),
             400,
         ),
-        (
-            "/admin/v1/apps",
-            json!({"name": "x", "werun_share": "yes"}),
-            400,
-        ),
+        ("/admin/v1/apps", json!({"name": "x", "werun_share": "yes"}), 400),
         ("/admin/v1/users", json!({"nickname": "\u{0007}bell"}), 400),
         ("/admin/v1/friendships", json!({"a": 1, "b": 1}), 400),
         ("/admin/v1/friendships", json!({"a": 1, "b": 999}), 404),
@@ -146,19 +121,10 @@ async fn admin_surface_answers_json_errors() {
     ] {
         let (got, v) = s.post_json(path, a, &body).await;
         assert_eq!(got, status, "{path} {body}: {v}");
-        assert!(
-            v["error"]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty())
-        );
+        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    let (status, _) = s
-        .post_raw("/admin/v1/users", a, vec![b'x'; 70 * 1024])
-        .await;
+    let (status, _) = s.post_raw("/admin/v1/users", a, vec![b'x'; 70 * 1024]).await;
     assert_eq!(status, 413);
     let (status, v) = s.get_json("/no/such/path").await;
-    assert_eq!(
-        (status, v["error"]["code"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((status, v["error"]["code"].as_str()), (404, Some("not_found")));
 }

@@ -17,11 +17,7 @@ async fn authorization_dialog_settings_and_denial() {
     assert_eq!(v, json!({"errMsg": "getSetting:ok", "authSetting": {}}));
     // Undecided, no answer to the dialog.
     let (_, v) = s
-        .post_json(
-            "/client/v1/wx/getWeRunData",
-            t,
-            &json!({"appid": app.appid}),
-        )
+        .post_json("/client/v1/wx/getWeRunData", t, &json!({"appid": app.appid}))
         .await;
     assert_eq!(v["errMsg"], "getWeRunData:fail authorize no response");
     // The user denies: denial sticks, even if authorize is asked again with allow.
@@ -42,11 +38,7 @@ async fn authorization_dialog_settings_and_denial() {
         .await;
     assert_eq!(v["errMsg"], "authorize:fail auth deny");
     let v = s.werun(&user.token, &app.appid).await;
-    assert_eq!(
-        v,
-        json!({"errMsg": "getWeRunData:fail auth deny"}),
-        "no data on denial"
-    );
+    assert_eq!(v, json!({"errMsg": "getWeRunData:fail auth deny"}), "no data on denial");
     assert_eq!(
         s.http_get(&setting, t).await.1["authSetting"],
         json!({"scope.werun": false})
@@ -59,13 +51,7 @@ async fn authorization_dialog_settings_and_denial() {
             &json!({"appid": app.appid, "authSetting": {"scope.camera": true}}),
         )
         .await;
-    assert!(
-        v["errMsg"]
-            .as_str()
-            .unwrap()
-            .starts_with("openSetting:fail"),
-        "{v}"
-    );
+    assert!(v["errMsg"].as_str().unwrap().starts_with("openSetting:fail"), "{v}");
     let (_, v) = s
         .post_json(
             "/client/v1/wx/openSetting",
@@ -77,10 +63,7 @@ async fn authorization_dialog_settings_and_denial() {
         v,
         json!({"errMsg": "openSetting:ok", "authSetting": {"scope.werun": true}})
     );
-    assert_eq!(
-        s.werun(&user.token, &app.appid).await["errMsg"],
-        "getWeRunData:ok"
-    );
+    assert_eq!(s.werun(&user.token, &app.appid).await["errMsg"], "getWeRunData:ok");
     let (_, v) = s
         .post_json(
             "/client/v1/wx/authorize",
@@ -115,20 +98,13 @@ async fn werun_off_login_needed_and_unknown_app() {
     );
     s.post_json("/client/v1/werun/settings", t, &json!({"werun": true}))
         .await;
-    assert_eq!(
-        s.werun(&user.token, &app.appid).await["errMsg"],
-        "getWeRunData:ok"
-    );
+    assert_eq!(s.werun(&user.token, &app.appid).await["errMsg"], "getWeRunData:ok");
     assert_eq!(
         s.werun(&user.token, "wx0000000000000000").await["errMsg"],
         "getWeRunData:fail invalid appid"
     );
     let (_, v) = s
-        .post_json(
-            "/client/v1/wx/login",
-            t,
-            &json!({"appid": "wx0000000000000000"}),
-        )
+        .post_json("/client/v1/wx/login", t, &json!({"appid": "wx0000000000000000"}))
         .await;
     assert_eq!(v["errMsg"], "login:fail invalid appid");
 }
@@ -165,10 +141,7 @@ async fn a_user_can_only_act_as_themself() {
     );
     let (_, bob_key) = s.session(&app, &bob).await;
     let v = s.werun(&bob.token, &app.appid).await;
-    let (iv, data) = (
-        v["iv"].as_str().unwrap(),
-        v["encryptedData"].as_str().unwrap(),
-    );
+    let (iv, data) = (v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
     assert!(try_decrypt(&alice_key, iv, data).is_err());
     let bob_data = decrypt(&bob_key, iv, data);
     assert_eq!(bob_data["stepInfoList"][30]["step"], 0);
@@ -194,10 +167,7 @@ async fn steps_validation_and_replacement() {
     // Later uploads replace (absolute totals), even lower ones; the cap applies.
     assert_eq!(s.steps(&user.token, 4000, None).await["total"], 4000);
     let v = s.steps(&user.token, 120_000, Some(&date(30))).await;
-    assert_eq!(
-        (v["step"].as_i64(), v["total"].as_i64()),
-        (Some(98_800), Some(98_800))
-    );
+    assert_eq!((v["step"].as_i64(), v["total"].as_i64()), (Some(98_800), Some(98_800)));
     for (body, msg) in [
         (
             json!({"steps": 1, "date": date(31)}),
@@ -213,9 +183,7 @@ async fn steps_validation_and_replacement() {
             "steps:fail date must be YYYY-MM-DD",
         ),
     ] {
-        let (status, v) = s
-            .post_json("/client/v1/steps", Some(&user.token), &body)
-            .await;
+        let (status, v) = s.post_json("/client/v1/steps", Some(&user.token), &body).await;
         assert_eq!((status, v["errMsg"].as_str()), (200, Some(msg)), "{body}");
     }
     let (_, v) = s
@@ -225,27 +193,12 @@ async fn steps_validation_and_replacement() {
             &json!({"steps": 1, "source": "band"}),
         )
         .await;
-    assert!(
-        v["errMsg"]
-            .as_str()
-            .unwrap()
-            .starts_with("steps:fail source")
-    );
-    for body in [
-        json!({"steps": 1.5}),
-        json!({"steps": "100"}),
-        json!({}),
-        json!("x"),
-    ] {
-        let (status, v) = s
-            .post_json("/client/v1/steps", Some(&user.token), &body)
-            .await;
+    assert!(v["errMsg"].as_str().unwrap().starts_with("steps:fail source"));
+    for body in [json!({"steps": 1.5}), json!({"steps": "100"}), json!({}), json!("x")] {
+        let (status, v) = s.post_json("/client/v1/steps", Some(&user.token), &body).await;
         assert_eq!(status, 400, "{body}");
         assert!(
-            v["errMsg"]
-                .as_str()
-                .unwrap()
-                .starts_with("steps:fail invalid request"),
+            v["errMsg"].as_str().unwrap().starts_with("steps:fail invalid request"),
             "{v}"
         );
     }
@@ -269,11 +222,7 @@ async fn days_roll_over_at_utc8_midnight() {
     assert_eq!(after["timestamp"], next_midnight);
     let (_, key) = s.session(&app, &user).await;
     let v = s.werun(&user.token, &app.appid).await;
-    let data = decrypt(
-        &key,
-        v["iv"].as_str().unwrap(),
-        v["encryptedData"].as_str().unwrap(),
-    );
+    let data = decrypt(&key, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
     let list = data["stepInfoList"].as_array().unwrap();
     assert_eq!(list[30]["timestamp"], next_midnight);
     assert_eq!(

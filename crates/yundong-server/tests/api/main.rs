@@ -5,8 +5,12 @@
 
 mod admin;
 mod bad_input;
+mod checkin;
 mod client_werun;
+mod multi_node;
+mod ranking;
 mod smoke;
+mod steps_ingest;
 mod support;
 mod wechat_login;
 mod wechat_opendata;

@@ -11,10 +11,7 @@ pub fn b64(text: &str) -> Vec<u8> {
     let mut acc = 0u32;
     let mut bits = 0;
     for c in text.bytes().filter(|&c| c != b'=') {
-        let v = ALPHABET
-            .iter()
-            .position(|&a| a == c)
-            .expect("base64 character") as u32;
+        let v = ALPHABET.iter().position(|&a| a == c).expect("base64 character") as u32;
         acc = (acc << 6) | v;
         bits += 6;
         if bits >= 8 {
@@ -34,17 +31,10 @@ pub fn try_decrypt(session_key: &str, iv: &str, encrypted_data: &str) -> Result<
     if ct.is_empty() || ct.len() % 16 != 0 {
         return Err("ciphertext length".into());
     }
-    let dec = cbc::Decryptor::<aes::Aes128>::new_from_slices(&key, &iv)
-        .map_err(|_| "key or iv length")?;
-    let mut plain = dec
-        .decrypt_padded_vec::<NoPadding>(&ct)
-        .map_err(|_| "block length")?;
+    let dec = cbc::Decryptor::<aes::Aes128>::new_from_slices(&key, &iv).map_err(|_| "key or iv length")?;
+    let mut plain = dec.decrypt_padded_vec::<NoPadding>(&ct).map_err(|_| "block length")?;
     let pad = *plain.last().unwrap() as usize;
-    if !(1..=16).contains(&pad)
-        || !plain[plain.len() - pad..]
-            .iter()
-            .all(|&b| b as usize == pad)
-    {
+    if !(1..=16).contains(&pad) || !plain[plain.len() - pad..].iter().all(|&b| b as usize == pad) {
         return Err("PKCS#7 padding".into());
     }
     plain.truncate(plain.len() - pad);

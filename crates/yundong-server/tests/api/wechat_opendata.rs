@@ -13,20 +13,12 @@ async fn cloud_id_exchanges_for_the_same_data_for_five_minutes() {
     s.steps(&user.token, 4321, None).await;
     let (_, key) = s.session(&app, &user).await;
     let v = s.werun(&user.token, &app.appid).await;
-    let plain = decrypt(
-        &key,
-        v["iv"].as_str().unwrap(),
-        v["encryptedData"].as_str().unwrap(),
-    );
+    let plain = decrypt(&key, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
     let cloud_id = v["cloudID"].as_str().unwrap();
     let token = s.access_token(&app).await;
     let path = format!("/wxa/getopendata?access_token={token}");
     let (_, res) = s
-        .post_json(
-            &path,
-            None,
-            &json!({"cloudid_list": [cloud_id, "27_unknown"]}),
-        )
+        .post_json(&path, None, &json!({"cloudid_list": [cloud_id, "27_unknown"]}))
         .await;
     assert_eq!(
         (res["errcode"].as_i64(), res["errmsg"].as_str()),
@@ -36,13 +28,9 @@ async fn cloud_id_exchanges_for_the_same_data_for_five_minutes() {
     let list = res["data_list"].as_array().unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["cloud_id"], cloud_id);
-    let json: Value =
-        serde_json::from_str(list[0]["json"].as_str().expect("json is a string")).unwrap();
+    let json: Value = serde_json::from_str(list[0]["json"].as_str().expect("json is a string")).unwrap();
     assert_eq!(json["cloudID"], cloud_id);
-    assert_eq!(
-        json["data"], plain,
-        "the cloudID stands for exactly the encrypted data"
-    );
+    assert_eq!(json["data"], plain, "the cloudID stands for exactly the encrypted data");
     let unknown: Value = serde_json::from_str(list[1]["json"].as_str().unwrap()).unwrap();
     assert_eq!(unknown["errCode"], -601007);
 
@@ -89,11 +77,7 @@ async fn getopendata_rejects_malformed_lists() {
         json!({"cloudid_list": [1]}),
         json!({"cloudid_list": too_many}),
     ] {
-        assert_eq!(
-            errcode(&s.post_json(&path, None, &body).await.1),
-            47001,
-            "{body}"
-        );
+        assert_eq!(errcode(&s.post_json(&path, None, &body).await.1), 47001, "{body}");
     }
     assert_eq!(
         errcode(
@@ -112,11 +96,7 @@ async fn werun_steps(
 ) -> Vec<i64> {
     let (_, key) = s.session(app, user).await;
     let v = s.werun(&user.token, &app.appid).await;
-    let data = decrypt(
-        &key,
-        v["iv"].as_str().unwrap(),
-        v["encryptedData"].as_str().unwrap(),
-    );
+    let data = decrypt(&key, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
     data["stepInfoList"]
         .as_array()
         .unwrap()
@@ -128,18 +108,13 @@ async fn werun_steps(
 #[tokio::test]
 async fn setstep_reports_absolute_totals_and_the_day_shows_the_highest_source() {
     let s = TestServer::spawn().await;
-    let (mini, band) = (
-        s.app().await,
-        s.create_app(json!({"name": "band vendor"})).await,
-    );
+    let (mini, band) = (s.app().await, s.create_app(json!({"name": "band vendor"})).await);
     let user = s.user("u").await;
     let (band_openid, _) = s.session(&band, &user).await;
     let token = s.access_token(&band).await;
     let now = s.state.now();
     let set = |ts: i64, step: &str| {
-        format!(
-            "/hardware/bracelet/setstep?access_token={token}&openid={band_openid}&timestamp={ts}&step={step}"
-        )
+        format!("/hardware/bracelet/setstep?access_token={token}&openid={band_openid}&timestamp={ts}&step={step}")
     };
     assert_eq!(
         s.get_json(&set(now, "5000")).await.1,
@@ -159,10 +134,7 @@ async fn setstep_reports_absolute_totals_and_the_day_shows_the_highest_source() 
         "now the phone's total is the highest"
     );
     // Yesterday, by timestamp; capped at 98,800.
-    assert_eq!(
-        errcode(&s.get_json(&set(now - 86_400, "150000")).await.1),
-        0
-    );
+    assert_eq!(errcode(&s.get_json(&set(now - 86_400, "150000")).await.1), 0);
     assert_eq!(werun_steps(&s, &mini, &user).await[29], 98_800);
     // Bad values change nothing.
     for (ts, step, code) in [
@@ -188,6 +160,10 @@ async fn setstep_reports_absolute_totals_and_the_day_shows_the_highest_source() 
     assert_eq!((steps[30], steps[29], steps[0]), (3000, 98_800, 0));
     // The mini program's openid is not the band app's openid.
     let (mini_openid, _) = s.session(&mini, &user).await;
-    let (_, v) = s.get_json(&format!("/hardware/bracelet/setstep?access_token={token}&openid={mini_openid}&timestamp={now}&step=1")).await;
+    let (_, v) = s
+        .get_json(&format!(
+            "/hardware/bracelet/setstep?access_token={token}&openid={mini_openid}&timestamp={now}&step=1"
+        ))
+        .await;
     assert_eq!(errcode(&v), 40003);
 }

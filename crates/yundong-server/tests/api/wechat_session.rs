@@ -7,9 +7,7 @@ use yundong_testkit::TestServer;
 use crate::support::{b64, errcode};
 
 fn check_path(token: &str, openid: &str, sig: &str) -> String {
-    format!(
-        "/wxa/checksession?access_token={token}&openid={openid}&signature={sig}&sig_method=hmac_sha256"
-    )
+    format!("/wxa/checksession?access_token={token}&openid={openid}&signature={sig}&sig_method=hmac_sha256")
 }
 
 #[tokio::test]
@@ -25,10 +23,7 @@ async fn checksession_accepts_only_the_current_key() {
     assert_eq!(v, json!({"errcode": 0, "errmsg": "ok"}));
     // The 16-byte-key variant some implementations send is accepted too.
     let raw = session_signature_raw_key(&b64(&key1));
-    assert_eq!(
-        errcode(&s.get_json(&check_path(&token, &openid, &raw)).await.1),
-        0
-    );
+    assert_eq!(errcode(&s.get_json(&check_path(&token, &openid, &raw)).await.1), 0);
     let (_, key2) = s.session(&app, &user).await;
     assert_eq!(
         errcode(
@@ -51,10 +46,7 @@ async fn checksession_accepts_only_the_current_key() {
         session_signature(&key2)
     );
     assert_eq!(errcode(&s.get_json(&wrong_method).await.1), 87008);
-    assert_eq!(
-        errcode(&s.get_json(&check_path(&token, "oNOPE", "x")).await.1),
-        40003
-    );
+    assert_eq!(errcode(&s.get_json(&check_path(&token, "oNOPE", "x")).await.1), 40003);
     let (_, v) = s
         .get_json(&format!(
             "/wxa/checksession?access_token={token}&signature=x&sig_method=hmac_sha256"
@@ -64,11 +56,7 @@ async fn checksession_accepts_only_the_current_key() {
     // Parameters may come in a JSON body (the newer docs list them as the payload).
     let body = json!({"openid": openid, "signature": session_signature(&key2), "sig_method": "hmac_sha256"});
     let (_, v) = s
-        .post_json(
-            &format!("/wxa/checksession?access_token={token}"),
-            None,
-            &body,
-        )
+        .post_json(&format!("/wxa/checksession?access_token={token}"), None, &body)
         .await;
     assert_eq!(errcode(&v), 0, "{v}");
 }

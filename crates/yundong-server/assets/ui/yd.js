@@ -1,0 +1,184 @@
+/*
+ * yundong pages: shared helpers. The signed-in user's token lives in sessionStorage ("yundong.token") and goes to
+ * the client API as a bearer token; every piece of user data on a page comes from that API, so a page shows only
+ * what the API lets this user see. Text from the API is always set with textContent, never parsed as HTML.
+ */
+(function (global) {
+  'use strict';
+
+  var TOKEN_KEY = 'yundong.token';
+  var ME_KEY = 'yundong.me';
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var yd = {};
+
+  yd.token = function () {
+    return global.sessionStorage.getItem(TOKEN_KEY) || '';
+  };
+
+  /** The signed-in user as cached at sign-in: {user_id, nickname} (either may be missing). */
+  yd.me = function () {
+    try {
+      return JSON.parse(global.sessionStorage.getItem(ME_KEY) || 'null') || {};
+    } catch (_) {
+      return {};
+    }
+  };
+
+  yd.signIn = function (token, me) {
+    global.sessionStorage.setItem(TOKEN_KEY, token);
+    global.sessionStorage.setItem(ME_KEY, JSON.stringify(me || {}));
+  };
+
+  yd.signOut = function () {
+    global.sessionStorage.removeItem(TOKEN_KEY);
+    global.sessionStorage.removeItem(ME_KEY);
+    global.location.replace('/ui/');
+  };
+
+  /** Only same-site page paths are followed after sign-in (no open redirect). */
+  yd.safeNext = function (next) {
+    return typeof next === 'string' && /^\/ui\/[A-Za-z0-9_\-?=&%.]*$/.test(next) && next.indexOf('//') < 0 ? next : '/ui/ranking';
+  };
+
+  yd.toSignIn = function () {
+    var here = global.location.pathname + global.location.search;
+    global.location.replace('/ui/?next=' + encodeURIComponent(here));
+  };
+
+  /** Pages that show user data call this first: without a token they go to the sign-in page. */
+  yd.requireSignIn = function () {
+    if (yd.token()) return true;
+    yd.toSignIn();
+    return false;
+  };
+
+  yd.param = function (name) {
+    return new URLSearchParams(global.location.search).get(name);
+  };
+
+  /**
+   * A client-API call with the user's token. Resolves {ok, status, body}; ok means HTTP 200 and an "…:ok" errMsg.
+   * A 401 (token gone or revoked) signs the user out and goes to the sign-in page.
+   */
+  yd.api = function (method, path, body, opts) {
+    var headers = { Accept: 'application/json', Authorization: 'Bearer ' + ((opts && opts.token) || yd.token()) };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    return global
+      .fetch(path, {
+        method: method,
+        headers: headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'omit',
+      })
+      .then(
+        function (res) {
+          return res.text().then(function (text) {
+            var data = {};
+            try {
+              data = JSON.parse(text) || {};
+            } catch (_) {
+              data = {};
+            }
+            if (res.status === 401 && !(opts && opts.token)) {
+              global.sessionStorage.removeItem(TOKEN_KEY);
+              yd.toSignIn();
+            }
+            var ok = res.status === 200 && typeof data.errMsg === 'string' && /:ok$/.test(data.errMsg);
+            return { ok: ok, status: res.status, body: data };
+          });
+        },
+        function (err) {
+          return { ok: false, status: 0, body: { errMsg: '网络错误：' + (err && err.message ? err.message : err) } };
+        }
+      );
+  };
+
+  function build(node, attrs, children) {
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v == null || v === false) return;
+      if (k === 'class') node.setAttribute('class', v);
+      else if (k === 'text') node.textContent = String(v);
+      else if (k.slice(0, 2) === 'on' && typeof v === 'function') node.addEventListener(k.slice(2), v);
+      else if (k === 'dataset') Object.assign(node.dataset, v);
+      else node.setAttribute(k, v === true ? '' : String(v));
+    });
+    (children || []).forEach(function (c) {
+      if (c == null || c === false) return;
+      node.appendChild(typeof c === 'object' ? c : global.document.createTextNode(String(c)));
+    });
+    return node;
+  }
+
+  /** h('div', {class: 'row', onclick: fn}, child, 'text', …): a DOM element; strings become text nodes. */
+  yd.h = function (tag, attrs) {
+    return build(global.document.createElement(tag), attrs, Array.prototype.slice.call(arguments, 2));
+  };
+
+  yd.svg = function (tag, attrs) {
+    return build(global.document.createElementNS(SVG_NS, tag), attrs, Array.prototype.slice.call(arguments, 2));
+  };
+
+  yd.clear = function (node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  };
+
+  /** A round avatar with the nickname's first character, coloured by user id (there are no uploaded avatars). */
+  yd.avatar = function (nickname, userId, size) {
+    var first = Array.from(String(nickname || '?').trim())[0] || '?';
+    return yd.h('span', { class: 'avatar av' + (Math.abs(Number(userId) || 0) % 8) + (size ? ' avatar-' + size : ''), 'aria-hidden': 'true' }, first);
+  };
+
+  yd.num = function (n) {
+    return Number(n || 0).toLocaleString('zh-CN');
+  };
+
+  var UNITS = { time: '分钟', distance: '米', calorie: '千卡', number: '个' };
+
+  /** A record as the ranking and detail page show it: ["跑步", "5.20公里"]. Accepts API views and wx records. */
+  yd.record = function (r) {
+    var unit = r.unit || ['time', 'distance', 'calorie', 'number'].filter(function (u) { return r[u] != null; })[0];
+    var value = r.value != null ? r.value : r[unit];
+    var text = value + UNITS[unit];
+    if (unit === 'distance' && value >= 1000) text = (value / 1000).toFixed(2) + '公里';
+    if (unit === 'calorie') text = '消耗' + value + '千卡';
+    var name = r.name || (global.wx && global.wx.yundong && (global.wx.yundong.sports[r.typeId] || [])[0]) || '运动';
+    return [name, text];
+  };
+
+  /** "YYYY-MM-DD" → "11月21日". */
+  yd.day = function (date) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date || '');
+    return m ? Number(m[2]) + '月' + Number(m[3]) + '日' : String(date || '');
+  };
+
+  /** Unix seconds → "11月21日 08:30" in the browser's zone. */
+  yd.time = function (secs) {
+    var d = new Date(secs * 1000);
+    var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+    return d.getMonth() + 1 + '月' + d.getDate() + '日 ' + pad(d.getHours()) + ':' + pad(d.getMinutes());
+  };
+
+  var toastTimer = 0;
+  yd.toast = function (text) {
+    var t = global.document.querySelector('.toast') || global.document.body.appendChild(yd.h('div', { class: 'toast', role: 'status' }));
+    t.textContent = text;
+    t.classList.add('show');
+    global.clearTimeout(toastTimer);
+    toastTimer = global.setTimeout(function () { t.classList.remove('show'); }, 2000);
+  };
+
+  /** Marks the active tab and wires "退出登录" links. */
+  yd.chrome = function () {
+    Array.prototype.forEach.call(global.document.querySelectorAll('[data-signout]'), function (b) {
+      b.addEventListener('click', function (e) {
+        e.preventDefault();
+        yd.signOut();
+      });
+    });
+  };
+
+  global.yd = yd;
+})(window);
