@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use yundong_proto::admin::CreateAppRequest;
 use yundong_proto::opendata::{self, Checks};
-use yundong_server::service::accounts;
+use yundong_server::service::{accounts, share};
 use yundong_store::Store;
 
 use crate::serve;
@@ -38,6 +38,12 @@ pub enum Command {
     /// Manage friendships.
     #[command(subcommand)]
     Friend(FriendCommand),
+    /// Manage group chats (for share cards).
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Manage direct chats between two friends (for share cards).
+    #[command(subcommand)]
+    Conversation(ConversationCommand),
     /// Manage the admin token.
     #[command(subcommand, name = "admin-token")]
     AdminToken(AdminTokenCommand),
@@ -136,6 +142,36 @@ pub enum UserCommand {
 pub enum FriendCommand {
     /// Make two users mutual friends.
     Add {
+        a: i64,
+        b: i64,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Make a group chat; prints its conversation id.
+    Create {
+        /// 1 to 64 printable characters.
+        #[arg(long)]
+        name: String,
+        /// 2 to 500 distinct user ids, comma-separated (they need not be friends).
+        #[arg(long, value_delimiter = ',', required = true)]
+        members: Vec<i64>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConversationCommand {
+    /// The direct chat of two friends (made if they have none); prints its conversation id.
+    Create {
         a: i64,
         b: i64,
         #[arg(long)]
@@ -249,6 +285,32 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     format!("{a} and {b} are now friends")
                 } else {
                     format!("{a} and {b} were friends already")
+                }
+            })?;
+        }
+        Command::Group(GroupCommand::Create {
+            name,
+            members,
+            json,
+            db,
+        }) => {
+            let store = db.open().await?;
+            let group = share::create_group(&store, &name, &members, now()).await?;
+            print(json, &group, |g| {
+                format!(
+                    "conversation_id: {}\nmembers:         {:?}",
+                    g.conversation_id, g.members
+                )
+            })?;
+        }
+        Command::Conversation(ConversationCommand::Create { a, b, json, db }) => {
+            let store = db.open().await?;
+            let chat = share::create_direct(&store, &[a, b], now()).await?;
+            print(json, &chat, |c| {
+                if c.created {
+                    format!("conversation_id: {}  (new direct chat)", c.conversation_id)
+                } else {
+                    format!("conversation_id: {}  (existing direct chat)", c.conversation_id)
                 }
             })?;
         }

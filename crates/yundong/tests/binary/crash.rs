@@ -1,0 +1,183 @@
+//! SIGKILL during concurrent step uploads: after a restart every acknowledged write is there, and nothing is
+//! half-written (each stored value is exactly one that was sent). Repeated several times on the same database;
+//! on PostgreSQL too when `YUNDONG_TEST_POSTGRES` is set.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::process::{ADMIN, Server};
+
+const USERS: usize = 6;
+
+async fn create_users(base: &str) -> Vec<String> {
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for i in 0..USERS {
+        let v: Value = http
+            .post(format!("{base}/admin/v1/users"))
+            .bearer_auth(ADMIN)
+            .json(&json!({"nickname": format!("crash{i}")}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push(v["token"].as_str().unwrap().to_owned());
+    }
+    tokens
+}
+
+/// What the uploaders saw: per (user, date) the last acknowledged value, and per user the one upload in flight
+/// when the server died (each user uploads sequentially), which may or may not have committed.
+#[derive(Default)]
+struct Seen {
+    acked: HashMap<(usize, String), i64>,
+    in_flight: HashMap<usize, (String, i64)>,
+}
+
+/// Upload until the server dies.
+async fn upload_until_killed(base: String, tokens: Vec<String>, round: i64, seen: Arc<Mutex<Seen>>) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let mut tasks = Vec::new();
+    for (u, token) in tokens.into_iter().enumerate() {
+        let (http, base, seen) = (http.clone(), base.clone(), seen.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..10_000i64 {
+                let date = yundong_proto::day::DayZone::CHINA.format_date(now() - (i % 30) * 86_400);
+                let steps = (round * 7_919 + i * 13) % 98_800;
+                seen.lock().unwrap().in_flight.insert(u, (date.clone(), steps));
+                let body = json!({"steps": steps, "date": date});
+                let res = http
+                    .post(format!("{base}/client/v1/steps"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await;
+                let Ok(res) = res else { return };
+                let Ok(v) = res.json::<Value>().await else { return };
+                if v["errMsg"] == "steps:ok" {
+                    let mut seen = seen.lock().unwrap();
+                    seen.acked.insert((u, date), steps);
+                    seen.in_flight.remove(&u);
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[tokio::test]
+async fn acknowledged_uploads_survive_sigkill() {
+    let (db, _dir) = yundong_testkit::fresh_database().await;
+    let server = Server::start(&db, &[]);
+    let tokens = create_users(&server.base).await;
+    server.stop();
+    for round in 1..=3 {
+        let server = Server::start(&db, &[]);
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let uploads = tokio::spawn(upload_until_killed(
+            server.base.clone(),
+            tokens.clone(),
+            round,
+            seen.clone(),
+        ));
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        server.kill();
+        let _ = uploads.await;
+        let seen = std::mem::take(&mut *seen.lock().unwrap());
+        assert!(
+            seen.acked.len() > 10,
+            "round {round}: uploads were acknowledged before the kill ({})",
+            seen.acked.len()
+        );
+
+        // Restart on the same database and read every user's days back through the API.
+        let server = Server::start(&db, &[]);
+        for (u, token) in tokens.iter().enumerate() {
+            let days = read_days(&server.base, token).await;
+            for ((_, date), steps) in seen.acked.iter().filter(|((au, _), _)| *au == u) {
+                let stored = days.get(date).copied().unwrap_or(-1);
+                let in_flight = seen.in_flight.get(&u).filter(|(d, _)| d == date).map(|(_, s)| *s);
+                assert!(
+                    stored == *steps || Some(stored) == in_flight,
+                    "round {round}: user {u} {date}: acknowledged {steps}, in flight {in_flight:?}, stored {stored}"
+                );
+            }
+        }
+        server.stop();
+    }
+}
+
+/// A user's stored day totals, through the client API (a fresh app, login, exchange, getWeRunData, decrypt).
+async fn read_days(base: &str, token: &str) -> HashMap<String, i64> {
+    let http = reqwest::Client::new();
+    let app: Value = http
+        .post(format!("{base}/admin/v1/apps"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"name": "reader"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (appid, secret) = (app["appid"].as_str().unwrap(), app["secret"].as_str().unwrap());
+    let code: Value = http
+        .post(format!("{base}/client/v1/wx/login"))
+        .bearer_auth(token)
+        .json(&json!({"appid": appid}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sess: Value = http
+        .get(format!(
+            "{base}/sns/jscode2session?appid={appid}&secret={secret}&js_code={}&grant_type=authorization_code",
+            code["code"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let v: Value = http
+        .post(format!("{base}/client/v1/wx/getWeRunData"))
+        .bearer_auth(token)
+        .json(&json!({"appid": appid, "allow": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let plain = yundong_proto::crypto::decrypt(
+        sess["session_key"].as_str().unwrap(),
+        v["iv"].as_str().unwrap(),
+        v["encryptedData"].as_str().unwrap(),
+    )
+    .unwrap();
+    let data: yundong_proto::werun::WeRunData = serde_json::from_slice(&plain).unwrap();
+    data.step_info_list
+        .iter()
+        .map(|s| (yundong_proto::day::DayZone::CHINA.format_date(s.timestamp), s.step))
+        .collect()
+}

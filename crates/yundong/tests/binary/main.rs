@@ -1,0 +1,6 @@
+//! Tests of the real `yundong` binary: started as a process, driven over HTTP, killed and restarted.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod crash;
+mod log_secrets;
+mod process;
