@@ -6,6 +6,7 @@
 
 mod accounts;
 mod auth;
+mod bulk;
 mod misc;
 mod share;
 mod social;
@@ -19,10 +20,11 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{AppRow, NewApp, UserRow};
 pub use auth::{ExchangeError, ExchangeRequest, Exchanged, SessionRow, TokenRow};
+pub use bulk::{BulkTable, Val};
 pub use misc::CloudIdRow;
 pub use share::{
-    ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow,
-    ShareTicketRow, TempFileMeta,
+    ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
+    TempFileMeta,
 };
 pub use social::{CheckInRow, FriendRow, NewCheckIn, RankingRow};
 pub use steps::{DayTotal, StepWrite};

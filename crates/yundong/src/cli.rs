@@ -47,6 +47,22 @@ pub enum Command {
     /// Manage the admin token.
     #[command(subcommand, name = "admin-token")]
     AdminToken(AdminTokenCommand),
+    /// Seed a realistic data set: an app, users, a friend graph, 31 days of steps, check-ins and likes.
+    Demo {
+        /// How many users (up to a million and beyond).
+        #[arg(long, default_value_t = 1_000)]
+        users: i64,
+        /// About how many friends each user has.
+        #[arg(long, default_value_t = 12)]
+        friends: i64,
+        /// Seed of the generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Decrypt open data (encryptedData from wx.getWeRunData and friends) and say precisely why it fails if it does.
     Decrypt(DecryptArgs),
 }
@@ -313,6 +329,20 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     format!("conversation_id: {}  (existing direct chat)", c.conversation_id)
                 }
             })?;
+        }
+        Command::Demo {
+            users,
+            friends,
+            seed,
+            json,
+            db,
+        } => {
+            if !(1..=10_000_000).contains(&users) || !(0..=1_000).contains(&friends) {
+                anyhow::bail!("--users must be 1..=10000000 and --friends 0..=1000");
+            }
+            let store = db.open().await?;
+            let summary = crate::demo::seed(&store, users, friends, seed, !json).await?;
+            print(json, &summary, crate::demo::describe)?;
         }
         Command::AdminToken(AdminTokenCommand::Reset { db }) => {
             let store = db.open().await?;

@@ -2,6 +2,7 @@
 //! directly, or help a developer (`yundong decrypt`).
 
 mod cli;
+mod demo;
 mod serve;
 
 use clap::Parser;

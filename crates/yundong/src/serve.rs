@@ -29,6 +29,9 @@ pub struct ServeArgs {
     /// The highest daily step total kept.
     #[arg(long, env = "YUNDONG_DAILY_STEP_CAP", default_value_t = 98_800)]
     pub daily_step_cap: i64,
+    /// Seed a small demo data set first if the database has no users yet.
+    #[arg(long)]
+    pub demo: bool,
     /// Log format: `pretty` or `json`.
     #[arg(long, env = "YUNDONG_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
@@ -76,6 +79,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     }
     let url = args.db.url()?;
     let store = args.db.open().await?;
+    let demo = if args.demo && store.max_user_id().await? == 0 {
+        Some(crate::demo::seed(&store, 30, 8, 7, false).await?)
+    } else {
+        None
+    };
     let env_token = std::env::var("YUNDONG_ADMIN_TOKEN").ok();
     let (token_hash, fresh_token) = yundong_server::admin_token(&store, env_token.as_deref()).await?;
     let config = Config {
@@ -104,6 +112,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         "            or: curl -X POST {base}/admin/v1/apps -H 'Authorization: Bearer <admin token>' -d '{{\"name\":\"demo\"}}'"
     );
     println!("  API docs:   {base}/docs/");
+    if let Some(demo) = &demo {
+        println!(
+            "  demo data:  {}",
+            crate::demo::describe(demo).replace('\n', "\n              ")
+        );
+        println!("  pages:      {base}/ui/ (sign in with a token above)");
+    }
     if args.dev_clock {
         println!("  dev clock:  POST {base}/admin/v1/clock/advance {{\"seconds\": N}}");
     }

@@ -1,0 +1,165 @@
+//! Bulk loading for seeding (`yundong demo`): multi-row INSERTs in large transactions, explicit ids.
+
+use sqlx::Row;
+
+use crate::{Backend, Result, Store};
+
+/// A value of a bulk row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    Int(i64),
+    Text(String),
+    Null,
+}
+
+/// The tables a seed may fill, with their columns. Names are fixed here, never taken from input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkTable {
+    Users,
+    Friendships,
+    DailySteps,
+    CheckIns,
+    Likes,
+}
+
+/// A column and whether it holds integers (else text).
+type Col = (&'static str, bool);
+
+impl BulkTable {
+    fn sql(self) -> (&'static str, &'static [Col]) {
+        match self {
+            BulkTable::Users => (
+                "users",
+                &[
+                    ("id", true),
+                    ("nickname", false),
+                    ("token_hash", false),
+                    ("werun", true),
+                    ("join_ranking", true),
+                    ("created_at", true),
+                ],
+            ),
+            BulkTable::Friendships => (
+                "friendships",
+                &[
+                    ("user_id", true),
+                    ("friend_id", true),
+                    ("hidden", true),
+                    ("created_at", true),
+                ],
+            ),
+            BulkTable::DailySteps => (
+                "daily_steps",
+                &[("user_id", true), ("day", true), ("source", true), ("steps", true)],
+            ),
+            BulkTable::CheckIns => (
+                "check_ins",
+                &[
+                    ("user_id", true),
+                    ("app_id", true),
+                    ("env", false),
+                    ("shown", true),
+                    ("day", true),
+                    ("created_at", true),
+                    ("records", false),
+                    ("first_type_id", true),
+                    ("first_unit", false),
+                    ("first_value", true),
+                ],
+            ),
+            BulkTable::Likes => (
+                "likes",
+                &[
+                    ("target_id", true),
+                    ("day", true),
+                    ("liker_id", true),
+                    ("created_at", true),
+                ],
+            ),
+        }
+    }
+}
+
+/// Rows per statement. The rows travel as one JSON parameter, unpacked by the database (`json_each` on SQLite,
+/// `json_array_elements` on PostgreSQL): binding millions of parameters one by one is far slower.
+const ROWS_PER_STATEMENT: usize = 20_000;
+
+fn json_value(v: &Val) -> serde_json::Value {
+    match v {
+        Val::Int(i) => serde_json::Value::from(*i),
+        Val::Text(t) => serde_json::Value::from(t.as_str()),
+        Val::Null => serde_json::Value::Null,
+    }
+}
+
+impl Store {
+    /// The highest user id so far (0 for none): seeds allocate ids after it.
+    pub async fn max_user_id(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("m")?)
+    }
+
+    /// Insert `rows` into `table` in one transaction; rows that collide with existing keys are skipped.
+    pub async fn bulk_insert(&self, table: BulkTable, rows: &[Vec<Val>]) -> Result<()> {
+        let (name, columns) = table.sql();
+        let names = columns.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                let picks = (0..columns.len())
+                    .map(|i| format!("value ->> {i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                // `WHERE true` keeps SQLite from reading ON CONFLICT as part of the SELECT.
+                format!(
+                    "INSERT INTO {name} ({names}) SELECT {picks} FROM json_each($1) WHERE true ON CONFLICT DO NOTHING"
+                )
+            }
+            Backend::Postgres => {
+                let picks = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, int))| {
+                        if *int {
+                            format!("(e ->> {i})::bigint")
+                        } else {
+                            format!("(e ->> {i})")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "INSERT INTO {name} ({names}) SELECT {picks} FROM json_array_elements($1::json) AS e ON CONFLICT DO NOTHING"
+                )
+            }
+        };
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let data: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|row| serde_json::Value::Array(row.iter().map(json_value).collect()))
+                .collect();
+            let json = serde_json::Value::Array(data).to_string();
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(json)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// After inserting explicit ids: move PostgreSQL's identity sequences past them (SQLite needs nothing).
+    pub async fn reseat_ids(&self) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            for table in ["users", "apps", "check_ins"] {
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&self.pool).await?;
+            }
+        }
+        Ok(())
+    }
+}

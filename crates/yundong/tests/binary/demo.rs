@@ -1,0 +1,66 @@
+//! `yundong demo` seeds a consistent data set that the server then serves.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::process::Server;
+
+#[tokio::test]
+async fn demo_seeds_users_friends_steps_and_a_working_app() {
+    let (db, _dir) = yundong_testkit::fresh_database().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_yundong"))
+        .args(["demo", "--users", "300", "--friends", "10", "--json", "--database", &db])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["users"], 300);
+    let token = summary["tokens"][0][2].as_str().unwrap().to_owned();
+    let star = summary["tokens"][0][0].as_i64().unwrap();
+
+    let store = yundong_store::Store::connect(&db).await.unwrap();
+    let friends = store.friend_ids(star).await.unwrap();
+    assert!(
+        friends.len() >= 200,
+        "the first user has the 200-friend star: {}",
+        friends.len()
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let window = yundong_proto::day::DayZone::CHINA.window(now);
+    let totals = store.day_totals(star, window[0], window[30]).await.unwrap();
+    assert!(
+        totals.len() >= 20 && totals.iter().all(|t| (0..=98_800).contains(&t.steps)),
+        "{totals:?}"
+    );
+
+    // The server serves it: the printed token signs in, the demo app logs in, and new users get fresh ids.
+    let server = Server::start(&db, &[]);
+    let http = reqwest::Client::new();
+    let v: Value = http
+        .post(format!("{}/client/v1/wx/login", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"appid": summary["appid"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["errMsg"], "login:ok", "{v}");
+    let v: Value = http
+        .post(format!("{}/admin/v1/users", server.base))
+        .bearer_auth(crate::process::ADMIN)
+        .json(&json!({"nickname": "after demo"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["user_id"], 301, "{v}");
+    server.stop();
+}
