@@ -7,6 +7,7 @@
 #    distinct users and sessions (gen_payloads.py), and stops the server before anything is timed;
 # 2. on that one file runs, each single-threaded and pinned with `taskset -c $BENCH_CPU` when taskset exists:
 #      Rust SDK         cargo run --release -p yundong-sdk --example decrypt_throughput -- FILE
+#                       (DURATION_SECS=$BENCH_SECONDS; its first release build, dev-deps included, takes minutes)
 #      wechatpy 1.8.18 / 2.0.0a26   WeChatWxaCrypto(...).decrypt_message loop (bench_wechatpy.py)
 #      Node             plain crypto.createDecipheriv loop, wechat-oauth WXBizDataCrypt, node-easywechat Decryptor
 #                       (bench_node.js)
@@ -51,7 +52,6 @@ else
     yd_log "taskset not found: implementations are single-threaded but not pinned"
 fi
 
-LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
 RESULTS="$OUT/results.tsv"
 : >"$RESULTS"
 # name, version, command...: runs it BENCH_REPEAT times and keeps the best payloads_per_sec=N (best-of-N damps noise
@@ -87,9 +87,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 yd_log "building the Rust SDK example decrypt_throughput (release)"
 (cd "$ROOT" && cargo build --release --quiet -p yundong-sdk --example decrypt_throughput) >"$OUT/rust-build.log" 2>&1 ||
     yd_log "  build failed (see $OUT/rust-build.log); the run below will record why"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')" # after the build, before timing
 SDK_VERSION="$(cd "$ROOT" && cargo pkgid -p yundong-sdk 2>/dev/null | sed -E 's/.*[#@]//')"
 measure "Rust yundong-sdk (decrypt_werun)" "${SDK_VERSION:-?}" \
-    "${PIN[@]}" bash -c "cd '$ROOT' && cargo run --release --quiet -p yundong-sdk --example decrypt_throughput -- '$FILE'"
+    "${PIN[@]}" env DURATION_SECS="$SECONDS_PER" bash -c "cd '$ROOT' && cargo run --release --quiet -p yundong-sdk --example decrypt_throughput -- '$FILE'"
 
 # (b) wechatpy, both lines
 for v in 1 2; do

@@ -307,6 +307,15 @@ impl ShareMiniProgramMessageRequest {
         }
         if let Some(description) = &self.description {
             at_most("description", description, MAX_DESCRIPTION_BYTES)?;
+            if description
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            {
+                return Err(ParamError::rule(
+                    "description",
+                    "must not contain control characters other than line breaks and tabs",
+                ));
+            }
         }
         let lower = self.image_path.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
@@ -568,7 +577,8 @@ mod tests {
 
     #[test]
     fn each_rule_names_its_parameter() {
-        let cases: Vec<(&str, bool, Box<dyn FnOnce(&mut Value)>)> = vec![
+        type Change = Box<dyn FnOnce(&mut Value)>;
+        let cases: Vec<(&str, bool, Change)> = vec![
             ("conversation_id", true, Box::new(|v| v["conversation_id"] = json!("1"))),
             ("appid", true, Box::new(|v| v["appid"] = Value::Null)),
             (

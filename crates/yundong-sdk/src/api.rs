@@ -301,7 +301,7 @@ impl Client {
         Ok(self.decryptor().decrypt(session_key, iv, encrypted_data)?)
     }
 
-    /// [`Client::decrypt_werun`], and when the padding does not check out (the usual symptom of a stale key), ask
+    /// [`Client::decrypt_werun`], and when the padding or the JSON does not check out (the symptoms of a stale key), ask
     /// `checksession` whether `session_key` is still the user's: if not, [`Error::StaleSessionKey`] says so (the
     /// mini program must `wx.login` again and fetch the data anew); if it is, the original error stands (the iv
     /// or the data is wrong).
@@ -314,7 +314,8 @@ impl Client {
     ) -> Result<WeRunData> {
         match self.decryptor().decrypt_werun(session_key, iv, encrypted_data) {
             Ok(data) => Ok(data),
-            Err(e @ OpenDataError::Decrypt(crypto::DecryptError::BadPadding)) => {
+            // A wrong key fails the padding check, or, one time in a few hundred, passes it and yields garbage.
+            Err(e @ OpenDataError::Decrypt(crypto::DecryptError::BadPadding | crypto::DecryptError::BadJson(_))) => {
                 match self.check_session(openid, session_key).await {
                     Err(check) if check.is_invalid_signature() => Err(Error::StaleSessionKey { source: e }),
                     _ => Err(Error::OpenData(e)),

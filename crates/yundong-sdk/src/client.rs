@@ -588,7 +588,17 @@ impl Call {
 /// Classify an answer: a non-zero errcode is [`Error::Api`] whatever the status; else a non-200 status is
 /// [`Error::HttpStatus`]; else the body must parse as `T`.
 pub(crate) fn parse_response<T: DeserializeOwned>(path: &'static str, response: &HttpResponse) -> Result<T> {
-    let envelope = serde_json::from_slice::<Envelope>(&response.body);
+    // Only a JSON object is an envelope (serde would also read a struct from an array).
+    let is_object = response
+        .body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    let envelope = if is_object {
+        serde_json::from_slice::<Envelope>(&response.body).map_err(|e| e.to_string())
+    } else {
+        Err("the body is not a JSON object".to_owned())
+    };
     if let Ok(env) = &envelope
         && let Some(errcode) = &env.errcode
     {
@@ -612,11 +622,8 @@ pub(crate) fn parse_response<T: DeserializeOwned>(path: &'static str, response: 
             body: text.chars().take(200).collect(),
         });
     }
-    if let Err(e) = envelope {
-        return Err(Error::Decode {
-            path,
-            message: format!("not a JSON object: {e}"),
-        });
+    if let Err(message) = envelope {
+        return Err(Error::Decode { path, message });
     }
     serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
         path,

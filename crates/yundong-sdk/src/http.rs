@@ -201,16 +201,16 @@ mod tests {
             url: "http://127.0.0.1:1/sns/jscode2session".into(),
             query: vec![
                 ("appid", "wx0123".into()),
-                ("secret", "s3cr3t".into()),
-                ("js_code", "code".into()),
-                ("access_token", "tok".into()),
-                ("signature", "sig".into()),
+                ("secret", "SECRET-VALUE".into()),
+                ("js_code", "CODE-VALUE".into()),
+                ("access_token", "TOKEN-VALUE".into()),
+                ("signature", "SIGNATURE-VALUE".into()),
             ],
             json_body: Some(b"{}".to_vec()),
         };
         let text = format!("{r:?}");
         assert!(text.contains("wx0123"));
-        for secret in ["s3cr3t", "\"code\"", "tok", "sig\""] {
+        for secret in ["SECRET-VALUE", "CODE-VALUE", "TOKEN-VALUE", "SIGNATURE-VALUE"] {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
         }
     }

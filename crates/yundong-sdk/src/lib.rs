@@ -1,7 +1,7 @@
 //! # yundong-sdk
 //!
 //! A Rust SDK for the back end of a mini program that uses WeChat's WeRun (微信运动) open ability, against real
-//! WeChat or a [yundong](https://github.com/) server — the same code, only the base URL differs.
+//! WeChat or a yundong server — the same code, only the base URL differs.
 //!
 //! * [`Client`]: `code2session` (no token fetch), `check_session` / `reset_session_key`, `set_step`,
 //!   `get_open_data`, and any other call through [`Client::call`]; every request goes to the one configured base
@@ -47,6 +47,7 @@ pub mod api;
 pub mod client;
 pub mod clock;
 pub mod error;
+mod fast;
 pub mod http;
 pub mod opendata;
 pub mod token;

@@ -36,6 +36,7 @@ use yundong_proto::crypto::{self, DecryptError};
 use yundong_proto::opendata::{self, Checks, OpenDataError};
 
 use crate::clock::{Clock, SystemClock};
+use crate::fast::{self, Base64};
 use crate::werun::{DayZone, ShareInfo, Watermark, WeRunData};
 
 /// Decrypts and checks open data for one mini program. Cheap to clone; `Send + Sync`.
@@ -45,6 +46,7 @@ pub struct Decryptor {
     max_age: Option<i64>,
     zone: DayZone,
     clock: Arc<dyn Clock>,
+    base64: Base64,
 }
 
 impl std::fmt::Debug for Decryptor {
@@ -65,6 +67,7 @@ impl Decryptor {
             max_age: None,
             zone: DayZone::CHINA,
             clock: Arc::new(SystemClock),
+            base64: Base64::new(),
         }
     }
 
@@ -76,6 +79,7 @@ impl Decryptor {
             max_age: None,
             zone: DayZone::CHINA,
             clock: Arc::new(SystemClock),
+            base64: Base64::new(),
         }
     }
 
@@ -140,9 +144,18 @@ impl Decryptor {
     }
 
     /// Decrypt `wx.getWeRunData`'s `encryptedData` with the user's `session_key` and the `iv` returned with it.
+    ///
+    /// The result and every error are those of [`yundong_proto::opendata::open`]; a fast path (SIMD base64, a
+    /// parser for the payload's usual shape) makes it several times quicker.
     pub fn decrypt_werun(&self, session_key: &str, iv: &str, encrypted_data: &str) -> Result<WeRunData, OpenDataError> {
-        let plain = crypto::decrypt(session_key, iv, encrypted_data)?;
-        let wire: yundong_proto::werun::WeRunData = self.parse_checked(&plain)?;
+        let plain = self.base64.decrypt(session_key, iv, encrypted_data)?;
+        let wire = match fast::parse_werun(&plain) {
+            Some(wire) => {
+                self.check_watermark(&wire.watermark)?;
+                wire
+            }
+            None => self.parse_checked(&plain)?,
+        };
         Ok(WeRunData::from_wire(wire, self.zone))
     }
 
@@ -153,7 +166,7 @@ impl Decryptor {
         iv: &str,
         encrypted_data: &str,
     ) -> Result<ShareInfo, OpenDataError> {
-        let plain = crypto::decrypt(session_key, iv, encrypted_data)?;
+        let plain = self.base64.decrypt(session_key, iv, encrypted_data)?;
         self.parse_checked(&plain)
     }
 
@@ -186,19 +199,19 @@ impl Decryptor {
         serde_json::from_value(data).map_err(|e| OpenDataError::Decrypt(DecryptError::BadJson(e.to_string())))
     }
 
-    /// Parse a typed payload straight from the plaintext, then check its watermark. If the typed parse fails, the
-    /// plaintext is examined as plain JSON so that the error is the same precise one [`opendata::open`] gives
-    /// (not JSON, no watermark, appid, age) before falling back to the typed parser's message.
+    /// Parse a typed payload straight from the plaintext, then check its watermark. If the typed parse fails, do
+    /// exactly what [`opendata::open`] does (JSON value, watermark, typed), so that the error is the same precise
+    /// one: not JSON, no watermark, another appid, too old, or the typed parser's message.
     fn parse_checked<T: DeserializeOwned + HasWatermark>(&self, plain: &[u8]) -> Result<T, OpenDataError> {
         match serde_json::from_slice::<T>(plain) {
             Ok(value) => {
                 self.check_watermark(value.watermark())?;
                 Ok(value)
             }
-            Err(typed) => {
+            Err(_) => {
                 let value: Value = serde_json::from_slice(plain).map_err(|e| DecryptError::BadJson(e.to_string()))?;
                 opendata::check_watermark(&value, &self.checks())?;
-                Err(OpenDataError::Decrypt(DecryptError::BadJson(typed.to_string())))
+                serde_json::from_value(value).map_err(|e| OpenDataError::Decrypt(DecryptError::BadJson(e.to_string())))
             }
         }
     }
@@ -233,4 +246,205 @@ pub fn verify_raw_data(raw_data: &str, session_key: &str, signature: &str) -> bo
     let expected = crypto::raw_data_signature(raw_data, session_key);
     let given = signature.trim().to_ascii_lowercase();
     crypto::ct_eq(expected.as_bytes(), given.as_bytes())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use yundong_proto::werun::StepInfo;
+
+    const APPID: &str = "wx0123456789abcdef";
+    const NOW: i64 = 1_795_230_000;
+
+    /// What the server does: `(session_key, iv, encryptedData)`.
+    fn seal(key: &[u8; 16], iv: &[u8; 16], plain: &str) -> (String, String, String) {
+        (
+            crypto::encode_b64(key),
+            crypto::encode_b64(iv),
+            crypto::encrypt(key, iv, plain.as_bytes()),
+        )
+    }
+
+    fn decryptor() -> Decryptor {
+        Decryptor::new(APPID).with_clock(|| NOW)
+    }
+
+    fn werun_json(steps: &[StepInfo], appid: &str, timestamp: i64) -> String {
+        serde_json::to_string(&yundong_proto::werun::WeRunData {
+            step_info_list: steps.to_vec(),
+            watermark: Watermark {
+                timestamp,
+                appid: appid.into(),
+            },
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_official_vector_decrypts_generically() {
+        // spec §2.3: WeChat's own sample (user info, not WeRun); timestamp before appid in its watermark.
+        let data = "CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS9uT5geRa0W4oTOb1WT7fJlAC+oNPdbB+3hVbJSRgv+4lGOETKUQz6OYStslQ142dNCuabNPGBzlooOmB231qMM85d2/fV6ChevvXvQP8Hkue1poOFtnEtpyxVLW1zAo6/1Xx1COxFvrc2d7UL/lmHInNlxuacJXwu0fjpXfz/YqYzBIBzD6WUfTIF9GRHpOn/Hz7saL8xz+W//FRAUid1OksQaQx4CMs8LOddcQhULW4ucetDf96JcR3g0gfRK4PC7E/r7Z6xNrXd2UIeorGj5Ef7b1pJAYB6Y5anaHqZ9J6nKEBvB4DnNLIVWSgARns/8wR2SiRS7MNACwTyrGvt9ts8p12PKFdlqYTopNHR1Vf7XjfhQlVsAJdNiKdYmYVoKlaRv85IfVunYzO0IKXsyl7JCUjCpoG20f0a04COwfneQAGGwd5oa+T8yO5hzuyDb/XcxxmK01EpqOyuxINew==";
+        let d = Decryptor::new("wx4f4bc4dec97d474b");
+        let v = d
+            .decrypt_value("tiihtNczf5v6AKRyjwEUhQ==", "r7BXXKkLb8qrSNn05n0qiA==", data)
+            .unwrap();
+        assert_eq!(v["watermark"]["timestamp"], 1477314187);
+        assert_eq!(v["nickName"], "Band");
+        let other = Decryptor::new(APPID);
+        assert!(matches!(
+            other.decrypt_value("tiihtNczf5v6AKRyjwEUhQ==", "r7BXXKkLb8qrSNn05n0qiA==", data),
+            Err(OpenDataError::AppIdMismatch { .. })
+        ));
+        let unchecked = Decryptor::without_appid_check();
+        assert!(unchecked.appid().is_none());
+        assert!(
+            unchecked
+                .decrypt_value("tiihtNczf5v6AKRyjwEUhQ==", "r7BXXKkLb8qrSNn05n0qiA==", data)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn errors_name_the_cause() {
+        let (k, iv, d) = seal(b"0123456789abcdef", b"fedcba9876543210", &werun_json(&[], APPID, NOW));
+        let dec = decryptor();
+        assert!(dec.decrypt_werun(&k, &iv, &d).is_ok());
+        let e = |r: Result<WeRunData, OpenDataError>| r.unwrap_err();
+        assert_eq!(
+            e(dec.decrypt_werun("%%", &iv, &d)),
+            OpenDataError::Decrypt(DecryptError::BadBase64(crypto::Field::SessionKey))
+        );
+        assert_eq!(
+            e(dec.decrypt_werun("AAAA", &iv, &d)),
+            OpenDataError::Decrypt(DecryptError::BadKeyLength(3))
+        );
+        assert_eq!(
+            e(dec.decrypt_werun(&k, &iv, "AAAA")),
+            OpenDataError::Decrypt(DecryptError::BadCiphertextLength(3))
+        );
+        let wrong_key = crypto::encode_b64(b"0123456789abcdeX");
+        assert!(matches!(
+            e(dec.decrypt_werun(&wrong_key, &iv, &d)),
+            OpenDataError::Decrypt(DecryptError::BadPadding | DecryptError::BadJson(_))
+        ));
+        let old = dec.clone().with_max_age(Duration::from_secs(60));
+        let (k2, iv2, d2) = seal(
+            b"0123456789abcdef",
+            b"fedcba9876543210",
+            &werun_json(&[], APPID, NOW - 61),
+        );
+        assert_eq!(
+            e(old.decrypt_werun(&k2, &iv2, &d2)),
+            OpenDataError::TooOld { age: 61, max_age: 60 }
+        );
+        let (k3, iv3, d3) = seal(b"0123456789abcdef", b"fedcba9876543210", r#"{"stepInfoList":[]}"#);
+        assert_eq!(e(dec.decrypt_werun(&k3, &iv3, &d3)), OpenDataError::MissingWatermark);
+        let (k4, iv4, d4) = seal(b"0123456789abcdef", b"fedcba9876543210", "not json");
+        assert!(matches!(
+            e(dec.decrypt_werun(&k4, &iv4, &d4)),
+            OpenDataError::Decrypt(DecryptError::BadJson(_))
+        ));
+    }
+
+    #[test]
+    fn values_from_getopendata_are_checked() {
+        let dec = decryptor();
+        let good: Value = serde_json::from_str(&werun_json(&[], APPID, NOW)).unwrap();
+        assert!(dec.werun_from_value(good).is_ok());
+        let other: Value = serde_json::from_str(&werun_json(&[], "wx1", NOW)).unwrap();
+        assert!(matches!(
+            dec.werun_from_value(other),
+            Err(OpenDataError::AppIdMismatch { .. })
+        ));
+        let share = serde_json::json!({"openGId": "tGabc", "watermark": {"appid": APPID, "timestamp": NOW}});
+        assert_eq!(dec.share_info_from_value(share).unwrap().open_gid, "tGabc");
+        assert!(matches!(
+            dec.share_info_from_value(serde_json::json!({"watermark": {"appid": APPID, "timestamp": NOW}})),
+            Err(OpenDataError::Decrypt(DecryptError::BadJson(_)))
+        ));
+        assert_eq!(
+            dec.share_info_from_value(serde_json::json!({"openGId": "g"})),
+            Err(OpenDataError::MissingWatermark)
+        );
+    }
+
+    #[test]
+    fn raw_data_signatures() {
+        let sig = crypto::raw_data_signature("{}", "key");
+        assert!(verify_raw_data("{}", "key", &sig));
+        assert!(verify_raw_data("{}", "key", &sig.to_uppercase()));
+        assert!(!verify_raw_data("{ }", "key", &sig));
+        assert!(!verify_raw_data("{}", "key", ""));
+        assert!(!verify_raw_data("{}", "key", &sig[..39]));
+    }
+
+    fn steps() -> impl Strategy<Value = Vec<StepInfo>> {
+        prop::collection::vec(
+            (any::<i64>(), any::<i64>()).prop_map(|(timestamp, step)| StepInfo { timestamp, step }),
+            0..40,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn werun_round_trips(key in any::<[u8; 16]>(), iv in any::<[u8; 16]>(), list in steps(),
+                             appid in "[a-z0-9]{1,20}", ts in any::<i64>()) {
+            let (k, i, d) = seal(&key, &iv, &werun_json(&list, &appid, ts));
+            let data = Decryptor::new(appid.clone()).decrypt_werun(&k, &i, &d).unwrap();
+            prop_assert_eq!(&data.step_info_list, &list);
+            prop_assert_eq!(&data.watermark.appid, &appid);
+            prop_assert_eq!(data.watermark.timestamp, ts);
+            // Spaces in place of '+' (mangled by form encoding) are read back.
+            let data2 = Decryptor::new(appid.clone())
+                .decrypt_werun(&k.replace('+', " "), &i.replace('+', " "), &d.replace('+', " "))
+                .unwrap();
+            prop_assert_eq!(data2.step_info_list, list);
+            // Another appid is refused.
+            let other = Decryptor::new(format!("{appid}x")).decrypt_werun(&k, &i, &d);
+            let is_mismatch = matches!(other, Err(OpenDataError::AppIdMismatch { .. }));
+            prop_assert!(is_mismatch);
+        }
+
+        #[test]
+        fn share_info_round_trips(key in any::<[u8; 16]>(), iv in any::<[u8; 16]>(), gid in "\\PC{0,40}",
+                                  appid in "[a-z0-9]{1,20}", ts in any::<i64>()) {
+            let plain = serde_json::to_string(&ShareInfo {
+                open_gid: gid.clone(),
+                watermark: Watermark { timestamp: ts, appid: appid.clone() },
+            }).unwrap();
+            let (k, i, d) = seal(&key, &iv, &plain);
+            let info = Decryptor::new(appid.clone()).decrypt_share_info(&k, &i, &d).unwrap();
+            prop_assert_eq!(info.open_gid, gid);
+            prop_assert_eq!(info.watermark.timestamp, ts);
+            let generic: ShareInfo = Decryptor::new(appid.clone()).decrypt(&k, &i, &d).unwrap();
+            prop_assert_eq!(generic.watermark.appid, appid.clone());
+            let other = Decryptor::new(format!("{appid}x")).decrypt_share_info(&k, &i, &d);
+            let is_mismatch = matches!(other, Err(OpenDataError::AppIdMismatch { .. }));
+            prop_assert!(is_mismatch);
+        }
+
+        /// Whatever the plaintext, the SDK's answer is the reference's (`yundong_proto::opendata::open`).
+        #[test]
+        fn decrypt_werun_is_the_reference_open(key in any::<[u8; 16]>(), iv in any::<[u8; 16]>(),
+                                               plain in prop_oneof![
+                                                   steps().prop_map(|s| werun_json(&s, APPID, NOW - 30)),
+                                                   steps().prop_map(|s| werun_json(&s, "wxother", NOW)),
+                                                   Just(r#"{"stepInfoList":[],"watermark":{"appid":"wx0123456789abcdef","timestamp":1.5}}"#.to_owned()),
+                                                   Just(r#"{"stepInfoList":[],"watermark":{"appid":"wx0123456789abcdef","timestamp":1},"watermark":{"appid":"wx0123456789abcdef","timestamp":2}}"#.to_owned()),
+                                                   Just(r#"{"stepInfoList":{},"watermark":{"appid":"wx0123456789abcdef","timestamp":1}}"#.to_owned()),
+                                                   "\\PC{0,30}",
+                                               ],
+                                               max_age in prop::option::of(0_i64..100)) {
+            let (k, i, d) = seal(&key, &iv, &plain);
+            let mut dec = decryptor();
+            if let Some(age) = max_age {
+                dec = dec.with_max_age(Duration::from_secs(age as u64));
+            }
+            let ours = dec.decrypt_werun(&k, &i, &d).map(WeRunData::into_wire);
+            let reference = opendata::open::<yundong_proto::werun::WeRunData>(&k, &i, &d, &dec.checks());
+            prop_assert_eq!(ours, reference);
+        }
+    }
 }

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod secrets;
 pub mod service;
 pub mod state;
+pub mod ui;
 pub mod wechat;
 
 use std::future::Future;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     http::layers(
         api.merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+            .merge(ui::routes())
             .fallback(http::fallback)
             .method_not_allowed_fallback(http::method_not_allowed)
             .with_state(state),
@@ -78,8 +80,12 @@ pub async fn serve(
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                if let Err(e) = state.store.purge_expired(state.now()).await {
+                let now = state.now();
+                if let Err(e) = state.store.purge_expired(now).await {
                     tracing::warn!(error = %e, "janitor could not purge expired rows");
+                }
+                if let Err(e) = state.store.purge_expired_share(now - 86_400).await {
+                    tracing::warn!(error = %e, "janitor could not purge expired share files and tickets");
                 }
             }
         })

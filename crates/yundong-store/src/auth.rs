@@ -156,10 +156,12 @@ impl Store {
         .transpose()
     }
 
-    /// Slide a live session's expiry forward (use extends it); never revives an expired one.
+    /// Slide a live session's expiry forward (use extends it); never revives an expired one. Writes at most once a
+    /// minute per session: a busy session's expiry moves in one-minute steps instead of on every request.
     pub async fn touch_session(&self, app_id: i64, user_id: i64, now: i64, expires_at: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE sessions SET expires_at = $4 WHERE app_id = $1 AND user_id = $2 AND expires_at > $3 AND expires_at < $4",
+            "UPDATE sessions SET expires_at = $4
+             WHERE app_id = $1 AND user_id = $2 AND expires_at > $3 AND expires_at < $4 - 60",
         )
         .bind(app_id)
         .bind(user_id)

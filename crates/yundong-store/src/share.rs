@@ -201,14 +201,12 @@ impl Store {
         };
         let id: i64 = row.try_get("id")?;
         for user in [low, high] {
-            sqlx::query(
-                "INSERT INTO conversation_members (conversation_id, user_id, joined_at) VALUES ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(user)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("INSERT INTO conversation_members (conversation_id, user_id, joined_at) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(user)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok((id, true))
@@ -242,13 +240,11 @@ impl Store {
     }
 
     pub async fn is_member(&self, conversation_id: i64, user_id: i64) -> Result<bool> {
-        let row = sqlx::query(
-            "SELECT 1 AS one FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
-        )
-        .bind(conversation_id)
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT 1 AS one FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
+            .bind(conversation_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.is_some())
     }
 
@@ -297,11 +293,7 @@ impl Store {
     }
 
     /// One conversation, only if `user_id` is a member of it.
-    pub async fn conversation_for(
-        &self,
-        conversation_id: i64,
-        user_id: i64,
-    ) -> Result<Option<ConversationRow>> {
+    pub async fn conversation_for(&self, conversation_id: i64, user_id: i64) -> Result<Option<ConversationRow>> {
         Ok(self
             .conversations_in(user_id, conversation_id, conversation_id)
             .await?
@@ -362,12 +354,7 @@ impl Store {
 
     /// A temp file's type and bytes, if `viewer` may see it at `now`: its owner while it lives (for ever once a card
     /// uses it), or a member of a conversation holding a card that shows it.
-    pub async fn temp_file_for(
-        &self,
-        name: &str,
-        viewer: i64,
-        now: i64,
-    ) -> Result<Option<(String, Vec<u8>)>> {
+    pub async fn temp_file_for(&self, name: &str, viewer: i64, now: i64) -> Result<Option<(String, Vec<u8>)>> {
         let row = sqlx::query(
             "SELECT f.mime, f.data FROM temp_files f
              WHERE f.name = $1 AND (f.used = 1 OR f.expires_at > $3)
@@ -381,8 +368,7 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((r.try_get("mime")?, r.try_get("data")?)))
-            .transpose()
+        row.map(|r| Ok((r.try_get("mime")?, r.try_get("data")?))).transpose()
     }
 
     /// Post a card. `None` when its image is no longer a live temp file of the sender (expired meanwhile); the image
@@ -434,12 +420,7 @@ impl Store {
     }
 
     /// Up to `limit` cards of a conversation with ids below `before`, newest first.
-    pub async fn share_messages(
-        &self,
-        conversation_id: i64,
-        before: i64,
-        limit: i64,
-    ) -> Result<Vec<ShareMessageRow>> {
+    pub async fn share_messages(&self, conversation_id: i64, before: i64, limit: i64) -> Result<Vec<ShareMessageRow>> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE s.conversation_id = $1 AND s.id < $2
              ORDER BY s.id DESC LIMIT $3"
@@ -517,11 +498,7 @@ impl Store {
             "DELETE FROM temp_files WHERE used = 0 AND expires_at < $1",
             "DELETE FROM share_tickets WHERE expires_at < $1",
         ] {
-            n += sqlx::query(sql)
-                .bind(before)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
+            n += sqlx::query(sql).bind(before).execute(&self.pool).await?.rows_affected();
         }
         Ok(n)
     }

@@ -226,12 +226,17 @@ pub struct DecryptArgs {
 }
 
 fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
+    use std::io::Write as _;
+    let text = if json {
+        serde_json::to_string_pretty(value)?
     } else {
-        println!("{}", human(value));
+        human(value)
+    };
+    match writeln!(std::io::stdout(), "{text}") {
+        // A closed pipe (`yundong … | head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
-    Ok(())
 }
 
 fn now() -> i64 {

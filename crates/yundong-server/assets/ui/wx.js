@@ -26,6 +26,8 @@
     token: null,
     base: '',
     dialogs: {},
+    launch: null,
+    userId: null,
   };
 
   // The sport catalog of wx.shareToWeRun (spec §5.2): typeId → [name, allowed units].
@@ -273,7 +275,7 @@
         head.appendChild(el('span', 'wx-app-name', appLabel()));
         box.appendChild(head);
         box.appendChild(el('div', 'wx-sheet-title', '同步运动记录到微信运动'));
-        box.appendChild(el('div', 'wx-sheet-desc', '确认后，以下记录将展示在微信运动的排行榜和详情页。'));
+        box.appendChild(el('div', 'wx-sheet-desc', '确认后，记录将展示在微信运动排行榜和详情页。'));
         if (config.envVersion !== 'release') {
           box.appendChild(el('div', 'wx-sheet-note', (config.envVersion === 'trial' ? '体验版' : '开发版') + '的打卡不会展示在微信运动中。'));
         }
@@ -369,6 +371,56 @@
     }, info.duration > 0 ? info.duration : 1500);
   }
 
+  function convName(c) {
+    if (c.name) return c.name;
+    var others = (c.members || []).filter(function (m) { return m.user_id !== config.userId; });
+    return others.map(function (m) { return m.nickname; }).join('、') || '聊天';
+  }
+
+  /** WeChat's "send to" picker: resolves with a conversation_id, or null when cancelled. */
+  function askChooseChat(info) {
+    ensureCss();
+    return new Promise(function (resolve) {
+      var doc = global.document;
+      var mask = el('div', 'wx-mask');
+      var box = el('div', 'wx-sheet wx-sheet-list');
+      box.setAttribute('role', 'dialog');
+      box.setAttribute('aria-modal', 'true');
+      box.setAttribute('data-wx-dialog', 'chooseChat');
+      box.appendChild(el('div', 'wx-sheet-title wx-sheet-title-top', '发送给'));
+      var done = function (value) {
+        mask.remove();
+        resolve(value);
+      };
+      var list = el('div', 'wx-chat-list');
+      (info.conversations || []).forEach(function (c) {
+        var b = el('button', 'wx-chat-item');
+        b.type = 'button';
+        b.setAttribute('data-conversation-id', String(c.conversation_id));
+        var chars = Array.from(convName(c));
+        var cjk = chars.filter(function (ch) { return /[\u3400-\u9fff]/.test(ch); });
+        var initial = c.kind === 'group' ? '群' : cjk.length ? cjk[cjk.length - 1] : (chars[0] || '?').toUpperCase();
+        var icon = el('span', 'wx-chat-icon' + (c.kind === 'group' ? ' wx-chat-group' : ''), initial);
+        b.appendChild(icon);
+        b.appendChild(el('span', 'wx-chat-name', convName(c)));
+        if (c.kind === 'group') b.appendChild(el('span', 'wx-muted', '（' + (c.members || []).length + '）'));
+        b.addEventListener('click', function () { done(c.conversation_id); });
+        list.appendChild(b);
+      });
+      if (!(info.conversations || []).length) list.appendChild(el('div', 'wx-setting-empty', '没有可以发送的聊天'));
+      box.appendChild(list);
+      var row = el('div', 'wx-buttons');
+      var cancel = el('button', 'wx-btn wx-btn-default', '取消');
+      cancel.type = 'button';
+      cancel.setAttribute('data-answer', 'cancel');
+      cancel.addEventListener('click', function () { done(null); });
+      row.appendChild(cancel);
+      box.appendChild(row);
+      mask.appendChild(box);
+      doc.body.appendChild(mask);
+    });
+  }
+
   function dialog(kind, fallback) {
     return function (info) {
       var custom = config.dialogs && config.dialogs[kind];
@@ -381,6 +433,7 @@
     shareToWeRun: dialog('shareToWeRun', askShareToWeRun),
     openSetting: dialog('openSetting', askOpenSetting),
     showModal: dialog('showModal', askModal),
+    chooseChat: dialog('chooseChat', askChooseChat),
   };
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -453,6 +506,48 @@
     return request('getShareInfo', 'POST', '/client/v1/wx/getShareInfo', { appid: config.appid, shareTicket: opts.shareTicket });
   });
 
+  /**
+   * Sharing a mini-program card into a chat (wx.miniapp.shareMiniProgramMessage, DESIGN §3.2). WeChat lets the user
+   * pick the chat: without a conversation_id (yundong's extension) the "send to" picker is shown; cancelling it
+   * answers "shareMiniProgramMessage:fail cancel". imagePath must be a wxfile:// path from wx.yundong.uploadFile.
+   */
+  var shareMiniProgramMessage = define('shareMiniProgramMessage', function (opts) {
+    var fields = ['userName', 'path', 'title', 'description', 'imagePath', 'webpageUrl', 'withShareTicket', 'miniprogramType', 'scene'];
+    var body = { appid: config.appid };
+    fields.forEach(function (f) {
+      if (opts[f] !== undefined) body[f] = opts[f];
+    });
+    var chosen = opts.conversation_id != null
+      ? Promise.resolve(opts.conversation_id)
+      : request('conversations', 'GET', '/client/v1/conversations').then(function (res) {
+        if (!isOk(res)) return { fail: failAs('shareMiniProgramMessage', res) };
+        return ask.chooseChat({ conversations: res.conversations || [] });
+      });
+    return chosen.then(function (id) {
+      if (id && typeof id === 'object' && id.fail) return id.fail;
+      if (id == null) return { errMsg: 'shareMiniProgramMessage:fail cancel' };
+      body.conversation_id = id;
+      return request('shareMiniProgramMessage', 'POST', '/client/v1/wx/shareMiniProgramMessage', body);
+    });
+  });
+  wx.miniapp = { shareMiniProgramMessage: shareMiniProgramMessage };
+  wx.shareMiniProgramMessage = shareMiniProgramMessage;
+
+  /** The options the mini program was opened with: {path, query, scene, shareTicket?} (set by the host page). */
+  wx.getLaunchOptionsSync = function () {
+    var l = config.launch || {};
+    var path = String(l.path || '');
+    var qi = path.indexOf('?');
+    var query = {};
+    if (qi >= 0) {
+      new URLSearchParams(path.slice(qi + 1)).forEach(function (v, k) { query[k] = v; });
+    }
+    var out = { path: (qi >= 0 ? path.slice(0, qi) : path).replace(/^\//, ''), query: query, scene: l.scene || 1001, referrerInfo: {} };
+    if (l.shareTicket) out.shareTicket = l.shareTicket;
+    return out;
+  };
+  wx.getEnterOptionsSync = wx.getLaunchOptionsSync;
+
   wx.showModal = define('showModal', function (opts) {
     return ask.showModal(opts).then(function (confirm) {
       return { errMsg: 'showModal:ok', confirm: !!confirm, cancel: !confirm };
@@ -485,6 +580,16 @@
     },
     config: function () {
       return { appid: config.appid, appName: config.appName, envVersion: config.envVersion, base: config.base };
+    },
+    /** Upload an image (a Blob of PNG or JPEG, ≤ 128 KB) as a temp file: resolves {errMsg, tempFilePath}. */
+    uploadFile: function (blob) {
+      var headers = { 'Content-Type': blob.type || 'image/png' };
+      var t = token();
+      if (t) headers.Authorization = 'Bearer ' + t;
+      return global.fetch(config.base + '/client/v1/files', { method: 'POST', headers: headers, body: blob, cache: 'no-store', credentials: 'omit' })
+        .then(function (res) { return res.json(); })
+        .then(function (res) { return isOk(res) ? res : Promise.reject(res); },
+          function (err) { return Promise.reject({ errMsg: 'uploadFile:fail ' + (err && err.message ? err.message : err) }); });
     },
     sports: SPORTS,
     units: UNITS,

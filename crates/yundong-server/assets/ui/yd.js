@@ -104,10 +104,13 @@
       else if (k === 'dataset') Object.assign(node.dataset, v);
       else node.setAttribute(k, v === true ? '' : String(v));
     });
-    (children || []).forEach(function (c) {
-      if (c == null || c === false) return;
-      node.appendChild(typeof c === 'object' ? c : global.document.createTextNode(String(c)));
-    });
+    (function add(list) {
+      list.forEach(function (c) {
+        if (c == null || c === false) return;
+        if (Array.isArray(c)) add(c);
+        else node.appendChild(typeof c === 'object' ? c : global.document.createTextNode(String(c)));
+      });
+    })(children || []);
     return node;
   }
 
@@ -127,7 +130,10 @@
 
   /** A round avatar with the nickname's first character, coloured by user id (there are no uploaded avatars). */
   yd.avatar = function (nickname, userId, size) {
-    var first = Array.from(String(nickname || '?').trim())[0] || '?';
+    // Chinese names show their last character (the given name: 小红 → 红), others their first letter.
+    var chars = Array.from(String(nickname || '?').trim());
+    var cjk = chars.filter(function (c) { return /[\u3400-\u9fff]/.test(c); });
+    var first = (cjk.length ? cjk[cjk.length - 1] : (chars[0] || '?').toUpperCase()) || '?';
     return yd.h('span', { class: 'avatar av' + (Math.abs(Number(userId) || 0) % 8) + (size ? ' avatar-' + size : ''), 'aria-hidden': 'true' }, first);
   };
 
@@ -170,7 +176,26 @@
     toastTimer = global.setTimeout(function () { t.classList.remove('show'); }, 2000);
   };
 
-  /** Marks the active tab and wires "退出登录" links. */
+  var TABS = [
+    ['ranking', '排行榜', '/ui/ranking', 'M4 20h16M7 20v-7M12 20V5M17 20v-10'],
+    ['detail', '我', '/ui/detail', 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4.5 20.5c.6-3.8 3.7-6 7.5-6s6.9 2.2 7.5 6'],
+    ['simulator', '小程序', '/ui/simulator', 'M7 2.5h10a1.5 1.5 0 0 1 1.5 1.5v16a1.5 1.5 0 0 1-1.5 1.5H7A1.5 1.5 0 0 1 5.5 20V4A1.5 1.5 0 0 1 7 2.5zM10.5 18.5h3'],
+    ['chat', '聊天', '/ui/chat', 'M20.5 11.5c0 4.1-3.8 7.5-8.5 7.5-1.2 0-2.3-.2-3.3-.6L4 20l1.2-3.6c-1.1-1.3-1.7-3-1.7-4.9C3.5 7.4 7.3 4 12 4s8.5 3.4 8.5 7.5z'],
+  ];
+
+  /** The bottom tab bar, with `active` highlighted. */
+  yd.tabbar = function (active) {
+    var nav = yd.h('nav', { class: 'tabbar', 'aria-label': '导航' });
+    TABS.forEach(function (t) {
+      var a = yd.h('a', { class: 'tab' + (t[0] === active ? ' active' : ''), href: t[2], 'aria-current': t[0] === active ? 'page' : null },
+        yd.svg('svg', { viewBox: '0 0 24 24', 'aria-hidden': 'true' }, yd.svg('path', { d: t[3] })),
+        yd.h('span', { text: t[1] }));
+      nav.appendChild(a);
+    });
+    global.document.body.appendChild(nav);
+  };
+
+  /** Wires "退出登录" links. */
   yd.chrome = function () {
     Array.prototype.forEach.call(global.document.querySelectorAll('[data-signout]'), function (b) {
       b.addEventListener('click', function (e) {

@@ -1,5 +1,7 @@
 //! The admin API (DESIGN §3.3): apps, users, friendships and the dev clock, behind the admin bearer token.
 
+mod conversations;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,6 +19,7 @@ use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(conversations::routes())
         .routes(routes!(create_app))
         .routes(routes!(create_user))
         .routes(routes!(create_friendship))

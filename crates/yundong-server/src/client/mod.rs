@@ -4,6 +4,7 @@
 mod checkin;
 mod login;
 mod ranking;
+mod share;
 mod steps;
 mod werun;
 
@@ -16,6 +17,7 @@ use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(share::routes())
         .routes(routes!(login::login))
         .routes(routes!(login::authorize))
         .routes(routes!(login::get_setting))
@@ -31,8 +33,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ranking::detail))
 }
 
-/// The app a client call names, or `<api>:fail invalid appid`.
+/// The app a client call names, or `<api>:fail invalid appid`. Anything not shaped like an appid is refused before
+/// the lookup (PostgreSQL cannot even compare a text holding NUL, and no appid looks otherwise).
 pub(crate) async fn app(state: &AppState, api: &str, appid: &str) -> Result<AppRow, ClientError> {
+    if !yundong_proto::ids::is_appid(appid) {
+        return Err(ClientError::fail(api, "invalid appid"));
+    }
     match state.store.app_by_appid(appid).await {
         Ok(Some(app)) => Ok(app),
         Ok(None) => Err(ClientError::fail(api, "invalid appid")),

@@ -3,9 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use yundong_proto::share::{
-    ConversationCreated, ImageKind, MAX_GROUP_MEMBERS, MIN_GROUP_MEMBERS, TEMP_FILE_SCHEME,
-};
+use yundong_proto::share::{ConversationCreated, ImageKind, MAX_GROUP_MEMBERS, MIN_GROUP_MEMBERS, TEMP_FILE_SCHEME};
 use yundong_store::{KIND_DIRECT, KIND_GROUP, Store};
 
 use crate::secrets;
@@ -43,14 +41,7 @@ pub fn share_ticket() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
 /// A fresh openGId: `tG` + 27 URL-safe characters (160 random bits), 29 in all like WeChat's.
@@ -72,20 +63,14 @@ async fn check_users(store: &Store, ids: &[i64]) -> Result<(), AccountError> {
 }
 
 /// The direct chat of two friends, made if they have none yet.
-pub async fn create_direct(
-    store: &Store,
-    members: &[i64],
-    now: i64,
-) -> Result<ConversationCreated, AccountError> {
+pub async fn create_direct(store: &Store, members: &[i64], now: i64) -> Result<ConversationCreated, AccountError> {
     let &[a, b] = members else {
         return Err(AccountError::Invalid(
             "a direct chat has exactly two members; use a group for more".into(),
         ));
     };
     if a == b {
-        return Err(AccountError::Invalid(
-            "a direct chat needs two different users".into(),
-        ));
+        return Err(AccountError::Invalid("a direct chat needs two different users".into()));
     }
     check_users(store, &[a, b]).await?;
     if !store.is_friend(a, b).await? {

@@ -24,10 +24,7 @@ macro_rules! asset {
 }
 
 /// The 404 page for unknown paths under `/ui/`.
-pub const NOT_FOUND: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/assets/ui/404.html"
-));
+pub const NOT_FOUND: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ui/404.html"));
 
 impl Asset {
     /// Pages are served without `.html` (`/ui/ranking`); the sign-in page is `/ui/`.

@@ -36,11 +36,7 @@ fn security_headers(headers: &mut HeaderMap) {
     let set = |h: &mut HeaderMap, name: HeaderName, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        CONTENT_SECURITY_POLICY,
-    );
+    set(headers, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "no-referrer");
@@ -82,11 +78,7 @@ fn serve(path: &str, request: &HeaderMap) -> Response {
     let mut res = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        (
-            [(header::CONTENT_TYPE, asset.content_type)],
-            asset.body,
-        )
-            .into_response()
+        ([(header::CONTENT_TYPE, asset.content_type)], asset.body).into_response()
     };
     let headers = res.headers_mut();
     security_headers(headers);
@@ -183,10 +175,7 @@ mod tests {
     #[tokio::test]
     async fn etag_revalidation() {
         let res = get("/ui/wx.js", &[]).await;
-        let etag = res.headers()[header::ETAG]
-            .to_str()
-            .expect("etag")
-            .to_owned();
+        let etag = res.headers()[header::ETAG].to_str().expect("etag").to_owned();
         let res = get("/ui/wx.js", &[("if-none-match", &etag)]).await;
         assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
         assert!(text(res).await.is_empty());

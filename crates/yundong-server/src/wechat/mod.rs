@@ -57,6 +57,10 @@ pub(crate) async fn app_for_token(state: &AppState, params: &WxParams) -> Result
 pub(crate) async fn app_with_secret(state: &AppState, params: &WxParams) -> Result<(AppRow, String), WxError> {
     let appid = params.require("appid", ErrCode::AppidMissing)?;
     let secret = params.require("secret", ErrCode::AppsecretMissing)?;
+    // Shapes are checked before any lookup: PostgreSQL cannot compare a text holding NUL.
+    if !yundong_proto::ids::is_appid(&appid) {
+        return Err(ErrCode::InvalidAppid.into());
+    }
     let app = state.store.app_by_appid(&appid).await?.ok_or(ErrCode::InvalidAppid)?;
     if !yundong_proto::crypto::ct_eq(secrets::hash(&secret).as_bytes(), app.secret_hash.as_bytes()) {
         return Err(ErrCode::InvalidAppsecret.into());
@@ -71,6 +75,9 @@ pub(crate) async fn user_for_openid(
     params: &WxParams,
 ) -> Result<(i64, String), WxError> {
     let openid = params.require("openid", ErrCode::OpenidMissing)?;
+    if !yundong_proto::ids::is_openid(&openid) {
+        return Err(ErrCode::InvalidOpenid.into());
+    }
     let user = state
         .store
         .user_by_openid(app.id, &openid)

@@ -128,3 +128,35 @@ async fn admin_surface_answers_json_errors() {
     let (status, v) = s.get_json("/no/such/path").await;
     assert_eq!((status, v["error"]["code"].as_str()), (404, Some("not_found")));
 }
+
+#[tokio::test]
+async fn nul_bytes_and_odd_text_never_reach_the_database_as_lookups() {
+    // PostgreSQL cannot even compare a text holding NUL: these must be refused by shape, not by a failing query.
+    let s = TestServer::spawn().await;
+    let app = s.app().await;
+    let user = s.user("u").await;
+    let t = Some(user.token.as_str());
+    for path in ["/client/v1/wx/login", "/client/v1/wx/getWeRunData"] {
+        let (status, v) = s
+            .post_json(path, t, &json!({"appid": "wx\u{0}0000000000000000", "allow": true}))
+            .await;
+        assert_eq!(status, 200, "{path}: {v}");
+        assert!(v["errMsg"].as_str().unwrap().ends_with(":fail invalid appid"), "{v}");
+    }
+    let (_, v) = s.get_json("/sns/jscode2session?appid=wx%00&secret=x&js_code=y").await;
+    assert_eq!(errcode(&v), 40013);
+    let token = s.access_token(&app).await;
+    let (_, v) = s
+        .get_json(&format!(
+            "/hardware/bracelet/setstep?access_token={token}&openid=o%00&timestamp=1&step=1"
+        ))
+        .await;
+    assert_eq!(errcode(&v), 40003);
+    let (_, v) = s
+        .get_json(&format!(
+            "/cgi-bin/token?grant_type=client_credential&appid=%00&secret={}",
+            app.secret
+        ))
+        .await;
+    assert_eq!(errcode(&v), 40013);
+}

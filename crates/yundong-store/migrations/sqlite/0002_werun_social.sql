@@ -31,3 +31,5 @@ CREATE TABLE likes (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (target_id, day, liker_id)
 ) WITHOUT ROWID;
+-- The viewer's own likes of a day, read once per ranking.
+CREATE INDEX likes_by_liker ON likes (liker_id, day, target_id);

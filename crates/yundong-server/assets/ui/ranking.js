@@ -1,0 +1,170 @@
+/* 排行榜: the signed-in user's friends ranking for a day, with the cover ("X占领了封面"), likes and check-ins. */
+(function () {
+  'use strict';
+  if (!yd.requireSignIn()) return;
+  yd.tabbar('ranking');
+
+  var $ = function (id) { return document.getElementById(id); };
+  var h = yd.h;
+  var HEART = 'M12 20.5s-7.5-4.6-7.5-10.2C4.5 7.4 6.7 5.5 9.1 5.5c1.3 0 2.3.7 2.9 1.6.6-.9 1.6-1.6 2.9-1.6 2.4 0 4.6 1.9 4.6 4.8 0 5.6-7.5 10.2-7.5 10.2z';
+  var FLAG = 'M5 21V4M5 4h11l-2 4 2 4H5';
+  var WINDOW = 31;
+
+  var today = null; // YYYY-MM-DD of the server's today, learnt from the first answer
+  var date = /^\d{4}-\d{2}-\d{2}$/.test(yd.param('date') || '') ? yd.param('date') : null;
+  var rows = {}; // user_id → the entry as last answered
+  var lastData = null;
+
+  function shift(day, n) {
+    var p = day.split('-').map(Number);
+    var d = new Date(Date.UTC(p[0], p[1] - 1, p[2] + n));
+    return d.toISOString().slice(0, 10);
+  }
+
+  function heart() {
+    return yd.svg('svg', { viewBox: '0 0 24 24', 'aria-hidden': 'true' }, yd.svg('path', { d: HEART }));
+  }
+
+  function likeButton(e) {
+    // One's own row shows the likes received; only friends' rows can be liked.
+    var own = e.user_id === yd.me().user_id;
+    var btn = h('button', {
+      class: 'like' + (e.liked ? ' liked' : ''),
+      type: 'button',
+      disabled: own,
+      'aria-pressed': own ? null : e.liked ? 'true' : 'false',
+      'aria-label': own ? e.likes + ' 个赞' : (e.liked ? '取消点赞 ' : '点赞 ') + e.nickname,
+      dataset: { userId: String(e.user_id) },
+      onclick: function (ev) {
+        ev.stopPropagation();
+        toggle(e.user_id);
+      },
+    }, heart(), h('span', { class: 'like-count', text: e.likes }));
+    return btn;
+  }
+
+  function row(e) {
+    var line = null;
+    if (e.checkin) {
+      var rec = yd.record(e.checkin);
+      line = h('div', { class: 'rank-checkin' },
+        yd.svg('svg', { viewBox: '0 0 24 24', 'aria-hidden': 'true' }, yd.svg('path', { d: FLAG })),
+        h('span', { text: rec[0] + ' ' + rec[1] }));
+    }
+    return h('div', {
+      class: 'rank-row',
+      role: 'link',
+      tabindex: '0',
+      dataset: { userId: String(e.user_id), rank: String(e.rank) },
+      onclick: function () { location.href = '/ui/detail?user_id=' + encodeURIComponent(e.user_id); },
+      onkeydown: function (ev) { if (ev.key === 'Enter') location.href = '/ui/detail?user_id=' + encodeURIComponent(e.user_id); },
+    },
+      h('span', { class: 'rank-no' + (e.rank <= 3 && e.steps > 0 ? ' top' : ''), text: e.rank }),
+      yd.avatar(e.nickname, e.user_id),
+      h('div', { class: 'rank-main' },
+        h('div', { class: 'rank-name', text: e.nickname }),
+        line),
+      h('span', { class: 'rank-steps' + (e.steps >= 10000 ? ' high' : ''), text: e.steps }),
+      likeButton(e));
+  }
+
+  function renderCover(data) {
+    var cap = yd.clear($('cover-caption'));
+    cap.classList.toggle('cover-empty', !data.cover);
+    if (data.cover) {
+      cap.appendChild(h('span', { class: 'cover-text', text: data.cover.nickname + '占领了封面' }));
+      cap.appendChild(yd.avatar(data.cover.nickname, data.cover.user_id));
+      $('cover').setAttribute('aria-label', data.cover.nickname + '占领了封面');
+    } else {
+      cap.appendChild(h('span', { class: 'cover-text', text: '还没有人占领封面' }));
+      $('cover').setAttribute('aria-label', '封面');
+    }
+  }
+
+  function render(data) {
+    rows = {};
+    data.ranking.forEach(function (e) { rows[e.user_id] = e; });
+    renderCover(data);
+    $('date').textContent = data.date === today ? '今天' : yd.day(data.date);
+    $('next').disabled = data.date >= today;
+    $('prev').disabled = data.date <= shift(today, -(WINDOW - 1));
+
+    var me = yd.me();
+    var mine = yd.clear($('mine'));
+    var self = data.ranking.filter(function (e) { return e.user_id === me.user_id; })[0];
+    mine.hidden = !self;
+    if (self) mine.appendChild(row(self));
+
+    var list = yd.clear($('list'));
+    if (!data.ranking.length) {
+      list.appendChild(h('div', { class: 'empty' }, h('div', { class: 'empty-title', text: '暂无排名' }), '添加好友并开启微信运动后，这里会显示你们的步数。'));
+    }
+    data.ranking.forEach(function (e) { list.appendChild(row(e)); });
+
+    history.replaceState(null, '', data.date === today ? '/ui/ranking' : '/ui/ranking?date=' + data.date);
+    document.body.setAttribute('data-loaded', data.date);
+
+    var foot = [];
+    if (data.join_ranking === false) foot.push('你已关闭“加入排行榜”，好友看不到你的步数。');
+    foot.push('共 ' + data.ranking.length + ' 人 · 每日 0 点更新');
+    $('foot').textContent = foot.join(' ');
+  }
+
+  function refreshLikes(userId) {
+    var e = rows[userId];
+    Array.prototype.forEach.call(document.querySelectorAll('.like:not([disabled])[data-user-id="' + Number(userId) + '"]'), function (btn) {
+      btn.classList.toggle('liked', e.liked);
+      btn.setAttribute('aria-pressed', e.liked ? 'true' : 'false');
+      btn.setAttribute('aria-label', (e.liked ? '取消点赞 ' : '点赞 ') + e.nickname);
+      btn.querySelector('.like-count').textContent = e.likes;
+    });
+  }
+
+  var busy = {};
+  function toggle(userId) {
+    var e = rows[userId];
+    if (!e || busy[userId]) return;
+    busy[userId] = true;
+    var want = !e.liked;
+    // Say what we want (not "toggle"): a double tap or a retry cannot flip it back by accident.
+    yd.api('POST', '/client/v1/werun/like', { user_id: userId, date: current, liked: want }).then(function (r) {
+      busy[userId] = false;
+      if (!r.ok) {
+        yd.toast(r.body.errMsg || '点赞失败');
+        return;
+      }
+      e.liked = r.body.liked;
+      e.likes = r.body.likes;
+      refreshLikes(userId);
+    });
+  }
+
+  var current = null;
+  function load() {
+    var q = current ? '?date=' + encodeURIComponent(current) : '';
+    return yd.api('GET', '/client/v1/werun/ranking' + q).then(function (r) {
+      if (!r.ok) {
+        var list = yd.clear($('list'));
+        list.appendChild(h('div', { class: 'empty' }, h('div', { class: 'empty-title', text: '排行榜暂时无法显示' }), h('div', { class: 'mono', text: r.body.errMsg || 'HTTP ' + r.status })));
+        return;
+      }
+      current = r.body.date;
+      lastData = r.body;
+      if (today) render(r.body);
+    });
+  }
+
+  $('prev').addEventListener('click', function () { current = shift(current, -1); load(); });
+  $('next').addEventListener('click', function () { current = shift(current, 1); load(); });
+
+  // Today's ranking first: its date is the server's today (in the deployment's day zone), which bounds the arrows.
+  load().then(function () {
+    today = current;
+    if (date && date !== today && date < today && date > shift(today, -WINDOW)) {
+      current = date;
+      load();
+    } else if (current) {
+      render(lastData);
+    }
+  });
+})();
