@@ -19,6 +19,12 @@ pub struct Config {
     pub stable_force_gap: i64,
     /// code2session exchanges per user per minute (100) → 45011.
     pub code_exchanges_per_minute: i64,
+    /// `/cgi-bin/stable_token` calls per app per minute (WeChat: 10,000) → 45011.
+    pub stable_token_per_minute: i64,
+    /// `resetusersessionkey` calls per user per minute (WeChat forbids frequent resets of one user) → 45011.
+    pub session_resets_per_minute: i64,
+    /// `wx.login` codes per user per minute → `login:fail too many requests` (HTTP 429).
+    pub login_codes_per_minute: i64,
     /// Life of a cloudID (5 minutes).
     pub cloud_id_ttl: i64,
     /// The highest daily step total kept (98,800).
@@ -42,6 +48,9 @@ impl Default for Config {
             stable_force_daily: 20,
             stable_force_gap: 30,
             code_exchanges_per_minute: 100,
+            stable_token_per_minute: 10_000,
+            session_resets_per_minute: 10,
+            login_codes_per_minute: 300,
             cloud_id_ttl: 300,
             daily_step_cap: 98_800,
             day_zone: DayZone::CHINA,

@@ -35,4 +35,11 @@ impl AppState {
     pub fn now(&self) -> i64 {
         self.clock.now()
     }
+
+    /// Count one call against `key` in the current calendar minute (in the database, so every node counts);
+    /// true while the count stays within `limit`.
+    pub async fn within_minute_limit(&self, key: &str, limit: i64) -> Result<bool, yundong_store::StoreError> {
+        let now = self.now();
+        Ok(self.store.bump_counter(key, now - now.rem_euclid(60)).await? <= limit)
+    }
 }

@@ -29,6 +29,15 @@ pub struct ServeArgs {
     /// The highest daily step total kept.
     #[arg(long, env = "YUNDONG_DAILY_STEP_CAP", default_value_t = 98_800)]
     pub daily_step_cap: i64,
+    /// code2session exchanges allowed per user per minute (WeChat: 100).
+    #[arg(long, env = "YUNDONG_CODE_EXCHANGES_PER_MINUTE", default_value_t = 100)]
+    pub code_exchanges_per_minute: i64,
+    /// `/cgi-bin/token` calls allowed per app per day (WeChat: 2000).
+    #[arg(long, env = "YUNDONG_TOKEN_DAILY_QUOTA", default_value_t = 2_000)]
+    pub token_daily_quota: i64,
+    /// `wx.login` codes allowed per user per minute.
+    #[arg(long, env = "YUNDONG_LOGIN_CODES_PER_MINUTE", default_value_t = 300)]
+    pub login_codes_per_minute: i64,
     /// Seed a small demo data set first if the database has no users yet.
     #[arg(long)]
     pub demo: bool,
@@ -74,8 +83,15 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let Some(day_zone) = DayZone::parse(&args.utc_offset) else {
         bail!("--utc-offset must look like +08:00");
     };
-    if args.session_ttl <= 0 || args.daily_step_cap <= 0 {
-        bail!("--session-ttl and --daily-step-cap must be positive");
+    let limits = [
+        args.session_ttl,
+        args.daily_step_cap,
+        args.code_exchanges_per_minute,
+        args.token_daily_quota,
+        args.login_codes_per_minute,
+    ];
+    if limits.iter().any(|&v| v <= 0) {
+        bail!("lifetimes, caps and rate limits must be positive");
     }
     let url = args.db.url()?;
     let store = args.db.open().await?;
@@ -91,6 +107,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         day_zone,
         session_ttl: args.session_ttl,
         daily_step_cap: args.daily_step_cap,
+        code_exchanges_per_minute: args.code_exchanges_per_minute,
+        token_daily_quota: args.token_daily_quota,
+        login_codes_per_minute: args.login_codes_per_minute,
         ..Config::default()
     };
     let state = AppState::new(store.clone(), config, token_hash);

@@ -23,6 +23,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "`login:ok` with a code, or `login:fail invalid appid`", body = LoginResponse),
         (status = 400, body = ErrMsg), (status = 401, body = ErrMsg),
+        (status = 429, description = "more wx.login codes a minute than allowed", body = ErrMsg),
     )
 )]
 pub async fn login(
@@ -32,6 +33,18 @@ pub async fn login(
 ) -> Result<Json<LoginResponse>, ClientError> {
     const API: &str = "login";
     let app = app(&state, API, &req.appid).await?;
+    let limit = state.config.login_codes_per_minute;
+    if !state
+        .within_minute_limit(&format!("login:{}", user.id), limit)
+        .await
+        .map_err(|e| ClientError::store(API, e))?
+    {
+        return Err(ClientError::status(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            API,
+            "too many requests",
+        ));
+    }
     let code = secrets::login_code();
     let expires_at = state.now() + state.config.code_ttl;
     state

@@ -142,6 +142,18 @@ pub async fn resetusersessionkey(
     let app = app_for_token(&state, &params).await?;
     let (user_id, openid) = user_for_openid(&state, &app, &params).await?;
     let old_key = verify_signature(&state, &params, app.id, user_id).await?;
+    if !state
+        .within_minute_limit(
+            &format!("reset:{}:{user_id}", app.id),
+            state.config.session_resets_per_minute,
+        )
+        .await?
+    {
+        return Err(WxError::with(
+            ErrCode::MinuteQuota,
+            "too many resets of this user's session_key",
+        ));
+    }
     let new_key = secrets::session_key();
     if !state
         .store

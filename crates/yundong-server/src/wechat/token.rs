@@ -91,6 +91,12 @@ pub async fn stable_token(
         }
     };
     let cfg = &state.config;
+    if !state
+        .within_minute_limit(&format!("stable:{}", app.id), cfg.stable_token_per_minute)
+        .await?
+    {
+        return Err(ErrCode::MinuteQuota.into());
+    }
     // A lost compare-and-set means another node issued a token in between; read again and reconsider.
     for _ in 0..5 {
         let now = state.now();

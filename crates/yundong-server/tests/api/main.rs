@@ -9,6 +9,7 @@ mod checkin;
 mod client_werun;
 mod multi_node;
 mod ranking;
+mod rate_limits;
 mod share;
 mod smoke;
 mod steps_ingest;
