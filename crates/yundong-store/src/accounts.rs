@@ -74,7 +74,7 @@ impl Store {
         .bind(flag(app.werun_share))
         .bind(&app.open_platform)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(AppRow {
             id: row.try_get("id")?,
@@ -120,7 +120,7 @@ impl Store {
         .bind(nickname)
         .bind(token_hash)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(UserRow {
             id: row.try_get("id")?,
@@ -160,14 +160,14 @@ impl Store {
         .bind(user_id)
         .bind(werun.map(flag))
         .bind(join_ranking.map(flag))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         row.as_ref().map(user_row).transpose()
     }
 
     /// Make `a` and `b` friends both ways; false when they already were.
     pub async fn add_friendship(&self, a: i64, b: i64, now: i64) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let mut created = false;
         for (x, y) in [(a, b), (b, a)] {
             let res = sqlx::query(
@@ -199,7 +199,7 @@ impl Store {
             .bind(app_id)
             .bind(user_id)
             .bind(candidate)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         let row = sqlx::query("SELECT openid FROM openids WHERE app_id = $1 AND user_id = $2")
             .bind(app_id)
@@ -228,7 +228,7 @@ impl Store {
         .bind(open_platform)
         .bind(user_id)
         .bind(candidate)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         let row = sqlx::query("SELECT unionid FROM unionids WHERE open_platform = $1 AND user_id = $2")
             .bind(open_platform)
@@ -248,7 +248,7 @@ impl Store {
         .bind(scope)
         .bind(flag(allow))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

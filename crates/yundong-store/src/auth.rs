@@ -80,7 +80,7 @@ impl Store {
             .bind(app_id)
             .bind(user_id)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -89,7 +89,7 @@ impl Store {
     /// is bumped, and the (app, user) session key is replaced, all in one transaction. Any failure rolls back, so a
     /// rate-limited exchange leaves the code usable and the session untouched.
     pub async fn exchange_code(&self, req: &ExchangeRequest<'_>) -> Result<Exchanged, ExchangeError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         // The first statement writes, so SQLite takes its write lock here and concurrent exchanges queue behind it;
         // PostgreSQL's row lock makes the second of two racing UPDATEs see `used_at` set and match nothing.
         let consumed = sqlx::query(
@@ -167,7 +167,7 @@ impl Store {
         .bind(user_id)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -190,7 +190,7 @@ impl Store {
         .bind(old_key)
         .bind(new_key)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(res.rows_affected() == 1)
     }
@@ -206,7 +206,7 @@ impl Store {
         ttl: i64,
         overlap: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "UPDATE access_tokens SET valid_until = $2 WHERE app_id = $1 AND family = 'normal' AND valid_until > $2",
         )
@@ -271,7 +271,7 @@ impl Store {
         ttl: i64,
         expected_gen: i64,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let bumped = sqlx::query("UPDATE apps SET stable_gen = stable_gen + 1 WHERE id = $1 AND stable_gen = $2")
             .bind(app_id)
             .bind(expected_gen)
@@ -314,7 +314,7 @@ impl Store {
 
     /// Count one call against `key` in the window starting at `window_start`; returns the count including it.
     pub async fn bump_counter(&self, key: &str, window_start: i64) -> Result<i64> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         Ok(bump(&mut conn, key, window_start).await?)
     }
 }

@@ -134,7 +134,7 @@ impl Store {
                 )
             }
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let data: Vec<serde_json::Value> = chunk
                 .iter()
@@ -157,7 +157,7 @@ impl Store {
                 let sql = format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
                 );
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&self.pool).await?;
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&self.writer).await?;
             }
         }
         Ok(())

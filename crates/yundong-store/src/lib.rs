@@ -51,9 +51,14 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// A handle on the database, cheap to clone.
+///
+/// Reads go to `pool`; writes (and transactions that write) go to `writer`. On PostgreSQL they are the same pool.
+/// On SQLite, which admits one writer at a time, `writer` is a single connection: writers then queue in-process, in
+/// order, instead of contending for the file lock inside SQLite, whose busy handler sleeps between retries.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -69,35 +74,44 @@ impl Store {
             return Err(StoreError::UnsupportedUrl);
         };
         let options = AnyConnectOptions::from_str(url)?;
-        let pool = match backend {
+        let (pool, writer) = match backend {
             Backend::Sqlite => {
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            // WAL lets readers run beside the one writer; NORMAL is durable in WAL mode against a
-                            // process crash (the OS keeps the log), and busy_timeout queues writers instead of failing.
-                            conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;")
+                let open = |max| {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _meta| {
+                            Box::pin(async move {
+                                // WAL lets readers run beside the writer; NORMAL is durable against a process crash
+                                // (group-committed step batches switch to FULL); busy_timeout covers other processes
+                                // (the CLI) writing to the same file.
+                                conn.execute(
+                                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; \
+                                     PRAGMA foreign_keys=ON;",
+                                )
                                 .await?;
-                            Ok(())
+                                Ok(())
+                            })
                         })
-                    })
-                    .connect_with(options)
-                    .await?
+                        .connect_with(options.clone())
+                };
+                let writer = open(1).await?;
+                (open(8).await?, writer)
             }
             Backend::Postgres => {
-                AnyPoolOptions::new()
+                let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
-                    .await?
+                    .await?;
+                (pool.clone(), pool)
             }
         };
         match backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&writer).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&writer).await?,
         }
-        Ok(Store { pool, backend })
+        Ok(Store { pool, writer, backend })
     }
 
     pub fn backend(&self) -> Backend {
@@ -107,6 +121,7 @@ impl Store {
     /// Close the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

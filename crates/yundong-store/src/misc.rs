@@ -26,7 +26,7 @@ impl Store {
         sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
             .bind(key)
             .bind(value)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
             .bind(key)
@@ -41,7 +41,7 @@ impl Store {
         )
         .bind(key)
         .bind(value)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -52,7 +52,7 @@ impl Store {
             .bind(app_id)
             .bind(data)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -85,7 +85,7 @@ impl Store {
         ] {
             n += sqlx::query(sql)
                 .bind(now - margin)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
         }

@@ -181,7 +181,7 @@ impl Store {
     pub async fn direct_conversation(&self, a: i64, b: i64, now: i64) -> Result<(i64, bool)> {
         let (low, high) = if a < b { (a, b) } else { (b, a) };
         let key = format!("{low}:{high}");
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO conversations (kind, name, direct_key, created_at) VALUES ($1, NULL, $2, $3)
              ON CONFLICT (direct_key) DO NOTHING RETURNING id",
@@ -214,7 +214,7 @@ impl Store {
 
     /// A new group chat of `members` (distinct, existing users: the caller checks).
     pub async fn create_group(&self, name: &str, members: &[i64], now: i64) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let row = sqlx::query(
             "INSERT INTO conversations (kind, name, direct_key, created_at) VALUES ($1, $2, NULL, $3) RETURNING id",
         )
@@ -304,7 +304,7 @@ impl Store {
     /// Store an upload, unless its owner already holds `max_unused` unused, unexpired temp files (false then). The
     /// owner's expired unused files are dropped first.
     pub async fn put_temp_file(&self, file: &NewTempFile<'_>, max_unused: i64) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("DELETE FROM temp_files WHERE owner_id = $1 AND used = 0 AND expires_at <= $2")
             .bind(file.owner_id)
             .bind(file.created_at)
@@ -374,7 +374,7 @@ impl Store {
     /// Post a card. `None` when its image is no longer a live temp file of the sender (expired meanwhile); the image
     /// is marked used in the same transaction, so it lives as long as the card.
     pub async fn create_share_message(&self, m: &NewShareMessage<'_>) -> Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let kept = sqlx::query(
             "UPDATE temp_files SET used = 1 WHERE name = $1 AND owner_id = $2 AND (used = 1 OR expires_at > $3)",
         )
@@ -446,7 +446,7 @@ impl Store {
         .bind(t.app_id)
         .bind(t.issued_at)
         .bind(t.expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -481,7 +481,7 @@ impl Store {
         .bind(conversation_id)
         .bind(app_id)
         .bind(candidate)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         let row = sqlx::query("SELECT open_gid FROM open_gids WHERE conversation_id = $1 AND app_id = $2")
             .bind(conversation_id)
@@ -498,7 +498,7 @@ impl Store {
             "DELETE FROM temp_files WHERE used = 0 AND expires_at < $1",
             "DELETE FROM share_tickets WHERE expires_at < $1",
         ] {
-            n += sqlx::query(sql).bind(before).execute(&self.pool).await?.rows_affected();
+            n += sqlx::query(sql).bind(before).execute(&self.writer).await?.rows_affected();
         }
         Ok(n)
     }

@@ -203,7 +203,7 @@ impl Store {
         .bind(first.unit.field())
         .bind(first.value)
         .bind(c.idempotency_key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         let created = inserted.is_some();
         let row = match (inserted, c.idempotency_key) {
@@ -278,15 +278,7 @@ impl Store {
             .iter()
             .map(|r| r.try_get::<i64, _>("target_id"))
             .collect::<Result<HashSet<i64>, _>>()?;
-        let packed: Option<String> = sqlx::query(sqlx::AssertSqlSafe(packed_ranking_sql()))
-            .bind(viewer)
-            .bind(day)
-            .bind(US.to_string())
-            .bind(RS.to_string())
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("packed")?;
-        let mut rows = match unpack_ranking(packed.as_deref().unwrap_or("")) {
+        let mut rows = match self.ranking_rows_packed(viewer, day).await? {
             Some(rows) => rows,
             None => {
                 // Only a nickname holding a NUL could do this (SQLite's LENGTH stops there); rows are always right.
@@ -300,8 +292,23 @@ impl Store {
         Ok(rows)
     }
 
-    /// [`Store::ranking_rows`] without packing (and without `liked`): one driver row per member.
-    async fn ranking_rows_plain(&self, viewer: i64, day: i64) -> Result<Vec<RankingRow>> {
+    /// [`Store::ranking_rows`] as one packed value, without `liked`; `None` if the text does not read back (a
+    /// nickname holding a NUL on SQLite). Public so the suite can check the packing on every engine.
+    pub async fn ranking_rows_packed(&self, viewer: i64, day: i64) -> Result<Option<Vec<RankingRow>>> {
+        let packed: Option<String> = sqlx::query(sqlx::AssertSqlSafe(packed_ranking_sql()))
+            .bind(viewer)
+            .bind(day)
+            .bind(US.to_string())
+            .bind(RS.to_string())
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("packed")?;
+        Ok(unpack_ranking(packed.as_deref().unwrap_or("")))
+    }
+
+    /// [`Store::ranking_rows`] without packing and without `liked`: one driver row per member (the reference for
+    /// [`Store::ranking_rows_packed`], and its fallback).
+    pub async fn ranking_rows_plain(&self, viewer: i64, day: i64) -> Result<Vec<RankingRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(plain_ranking_sql()))
             .bind(viewer)
             .bind(day)
@@ -359,7 +366,7 @@ impl Store {
         liked: Option<bool>,
         now: i64,
     ) -> Result<(bool, i64)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let like = match liked {
             Some(v) => v,
             None => {
@@ -408,7 +415,7 @@ impl Store {
             .bind(user_id)
             .bind(friend_id)
             .bind(flag(hidden))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(res.rows_affected() > 0)
     }

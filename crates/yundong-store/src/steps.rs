@@ -83,7 +83,7 @@ impl Store {
         if writes.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         if self.backend == Backend::Sqlite {
             sqlx::query("PRAGMA synchronous=FULL").execute(&mut *conn).await?;
         }
