@@ -52,6 +52,11 @@ pub fn key16() -> [u8; 16] {
     bytes::<16>()
 }
 
+/// 32 random bytes: a key for sealing.
+pub fn key16_pair() -> [u8; 32] {
+    bytes::<32>()
+}
+
 /// A session_key: base64 of 16 bytes, 24 characters with `==`.
 pub fn session_key() -> String {
     crypto::encode_b64(&bytes::<16>())
@@ -71,11 +76,6 @@ pub fn stable_token(secret: &str, appid: &str, nonce: &str) -> String {
 
 pub fn nonce() -> String {
     url_safe::<16>()
-}
-
-/// A cloudID.
-pub fn cloud_id() -> String {
-    format!("27_{}", url_safe::<24>())
 }
 
 /// A platform user's client bearer token.

@@ -156,6 +156,30 @@ impl Store {
         .transpose()
     }
 
+    /// What gates an open-data call, in one read: the user's decision on `scope` for the app (`None` undecided) and
+    /// the (app, user) session, if any.
+    pub async fn gate(&self, user_id: i64, app_id: i64, scope: &str) -> Result<(Option<bool>, Option<SessionRow>)> {
+        let row = sqlx::query(
+            "SELECT (SELECT allow FROM grants WHERE user_id = $1 AND app_id = $2 AND scope = $3) AS allow,
+                    s.session_key, s.expires_at
+             FROM (SELECT 1 AS one) AS x
+             LEFT JOIN sessions s ON s.app_id = $2 AND s.user_id = $1",
+        )
+        .bind(user_id)
+        .bind(app_id)
+        .bind(scope)
+        .fetch_one(&self.pool)
+        .await?;
+        let allow: Option<i64> = row.try_get("allow")?;
+        let key: Option<String> = row.try_get("session_key")?;
+        let expires: Option<i64> = row.try_get("expires_at")?;
+        let session = key.zip(expires).map(|(session_key, expires_at)| SessionRow {
+            session_key,
+            expires_at,
+        });
+        Ok((allow.map(|a| a != 0), session))
+    }
+
     /// Slide a live session's expiry forward (use extends it); never revives an expired one. Writes at most once a
     /// minute per session: a busy session's expiry moves in one-minute steps instead of on every request.
     pub async fn touch_session(&self, app_id: i64, user_id: i64, now: i64, expires_at: i64) -> Result<()> {

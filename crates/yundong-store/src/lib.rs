@@ -21,7 +21,6 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{AppRow, NewApp, UserRow};
 pub use auth::{ExchangeError, ExchangeRequest, Exchanged, SessionRow, TokenRow};
 pub use bulk::{BulkTable, Val};
-pub use misc::CloudIdRow;
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
     TempFileMeta,

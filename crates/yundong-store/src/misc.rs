@@ -1,16 +1,8 @@
-//! Settings, cloudIDs and the janitor that drops what has expired.
+//! Settings and the janitor that drops what has expired.
 
 use sqlx::Row;
 
 use crate::{Result, Store};
-
-/// A cloudID's data and the app it was issued to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CloudIdRow {
-    pub app_id: i64,
-    pub data: String,
-    pub expires_at: i64,
-}
 
 impl Store {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
@@ -46,40 +38,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn put_cloud_id(&self, cloud_id_hash: &str, app_id: i64, data: &str, expires_at: i64) -> Result<()> {
-        sqlx::query("INSERT INTO cloud_ids (cloud_id_hash, app_id, data, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(cloud_id_hash)
-            .bind(app_id)
-            .bind(data)
-            .bind(expires_at)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn cloud_id(&self, cloud_id_hash: &str) -> Result<Option<CloudIdRow>> {
-        let row = sqlx::query("SELECT app_id, data, expires_at FROM cloud_ids WHERE cloud_id_hash = $1")
-            .bind(cloud_id_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            Ok(CloudIdRow {
-                app_id: r.try_get("app_id")?,
-                data: r.try_get("data")?,
-                expires_at: r.try_get("expires_at")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Delete rows that can no longer matter at `now`: login codes, cloudIDs and rate counters past their life
+    /// Delete rows that can no longer matter at `now`: login codes and rate counters past their life
     /// (with a margin, so "expired" answers stay distinguishable for a while), tokens long past their validity.
     pub async fn purge_expired(&self, now: i64) -> Result<u64> {
         let margin = 86_400;
         let mut n = 0;
         for sql in [
             "DELETE FROM login_codes WHERE expires_at < $1",
-            "DELETE FROM cloud_ids WHERE expires_at < $1",
             "DELETE FROM rate_counters WHERE window_start < $1",
             "DELETE FROM access_tokens WHERE valid_until < $1 AND family = 'normal'",
         ] {

@@ -498,7 +498,11 @@ impl Store {
             "DELETE FROM temp_files WHERE used = 0 AND expires_at < $1",
             "DELETE FROM share_tickets WHERE expires_at < $1",
         ] {
-            n += sqlx::query(sql).bind(before).execute(&self.writer).await?.rows_affected();
+            n += sqlx::query(sql)
+                .bind(before)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
         }
         Ok(n)
     }

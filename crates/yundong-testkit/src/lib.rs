@@ -106,10 +106,9 @@ impl TestServer {
 
     async fn start(url: String, dir: Option<Arc<tempfile::TempDir>>, config: Config) -> TestServer {
         let store = Store::connect(&url).await.expect("open store");
-        let (hash, _) = yundong_server::admin_token(&store, Some(ADMIN_TOKEN))
+        let (state, _) = AppState::open(store, config, Some(ADMIN_TOKEN))
             .await
-            .expect("admin token");
-        let state = AppState::new(store, config, hash);
+            .expect("server state");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();

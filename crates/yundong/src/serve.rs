@@ -101,7 +101,6 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         None
     };
     let env_token = std::env::var("YUNDONG_ADMIN_TOKEN").ok();
-    let (token_hash, fresh_token) = yundong_server::admin_token(&store, env_token.as_deref()).await?;
     let config = Config {
         dev_clock: args.dev_clock,
         day_zone,
@@ -112,7 +111,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         login_codes_per_minute: args.login_codes_per_minute,
         ..Config::default()
     };
-    let state = AppState::new(store.clone(), config, token_hash);
+    let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -39,7 +39,7 @@ pub(crate) async fn app(state: &AppState, api: &str, appid: &str) -> Result<AppR
     if !yundong_proto::ids::is_appid(appid) {
         return Err(ClientError::fail(api, "invalid appid"));
     }
-    match state.store.app_by_appid(appid).await {
+    match state.app_by_appid(appid).await {
         Ok(Some(app)) => Ok(app),
         Ok(None) => Err(ClientError::fail(api, "invalid appid")),
         Err(e) => Err(ClientError::store(api, e)),

@@ -39,12 +39,12 @@ pub async fn get_werun_data(
     if !user.werun {
         return Err(ClientError::fail(API, "device not support"));
     }
-    match state
+    let (grant, session) = state
         .store
-        .grant(user.id, app.id, SCOPE_WERUN)
+        .gate(user.id, app.id, SCOPE_WERUN)
         .await
-        .map_err(store_err)?
-    {
+        .map_err(store_err)?;
+    match grant {
         Some(true) => {}
         Some(false) => return Err(ClientError::fail(API, "auth deny")),
         None => match req.allow {
@@ -62,7 +62,6 @@ pub async fn get_werun_data(
         },
     }
     let now = state.now();
-    let session = state.store.session(app.id, user.id).await.map_err(store_err)?;
     let Some(session) = session.filter(|s| s.expires_at > now) else {
         return Err(ClientError::fail(API, "need login"));
     };

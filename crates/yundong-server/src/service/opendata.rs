@@ -1,6 +1,12 @@
 //! Producing encrypted open data (spec §2): JSON with a watermark, AES-128-CBC under the user's current session_key
 //! with a fresh iv, and a cloudID that `/wxa/getopendata` exchanges for the same data for 5 minutes.
+//!
+//! A cloudID carries its data itself, sealed under the deployment's cloud key (kept in the database, so every node
+//! has it): `27_` + base64url(version ‖ iv ‖ AES-128-CBC(app id, expiry, data) ‖ HMAC-SHA256 tag). Issuing one
+//! writes nothing, and nobody without the key can read, forge or alter one.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use yundong_proto::crypto;
 use yundong_proto::werun::{StepInfo, Watermark, WeRunData};
@@ -34,12 +40,8 @@ pub async fn seal<T: Serialize>(
     };
     let iv = secrets::key16();
     let encrypted_data = crypto::encrypt(&key, &iv, plain.as_bytes());
-    let cloud_id = secrets::cloud_id();
     let expires_at = state.now() + state.config.cloud_id_ttl;
-    state
-        .store
-        .put_cloud_id(&secrets::hash(&cloud_id), app.id, &plain, expires_at)
-        .await?;
+    let cloud_id = seal_cloud_id(&state.cloud_key, app.id, expires_at, &plain);
     Ok(Some(Sealed {
         encrypted_data,
         iv: crypto::encode_b64(&iv),
@@ -71,4 +73,88 @@ pub async fn werun_data(state: &AppState, app: &AppRow, user_id: i64) -> Result<
             appid: app.appid.clone(),
         },
     })
+}
+
+const CLOUD_ID_VERSION: u8 = 1;
+const TAG_LEN: usize = 16;
+
+/// What a cloudID stands for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CloudIdContent {
+    #[serde(rename = "a")]
+    pub app_id: i64,
+    #[serde(rename = "e")]
+    pub expires_at: i64,
+    /// The plaintext JSON the cloudID stands for.
+    #[serde(rename = "d")]
+    pub data: String,
+}
+
+fn split_key(key: &[u8; 32]) -> ([u8; 16], &[u8]) {
+    let mut enc = [0u8; 16];
+    enc.copy_from_slice(&key[..16]);
+    (enc, &key[16..])
+}
+
+/// Seal a cloudID under the deployment's cloud key.
+pub fn seal_cloud_id(key: &[u8; 32], app_id: i64, expires_at: i64, data: &str) -> String {
+    let content = CloudIdContent {
+        app_id,
+        expires_at,
+        data: data.to_owned(),
+    };
+    let json = serde_json::to_vec(&content).unwrap_or_default();
+    let (enc, mac_key) = split_key(key);
+    let iv = secrets::key16();
+    let ct = crypto::encrypt(&enc, &iv, &json);
+    let ct = crypto::decode_b64(crypto::Field::EncryptedData, &ct).unwrap_or_default();
+    let mut body = Vec::with_capacity(1 + 16 + ct.len() + TAG_LEN);
+    body.push(CLOUD_ID_VERSION);
+    body.extend_from_slice(&iv);
+    body.extend_from_slice(&ct);
+    let tag = crypto::hmac_sha256(mac_key, &body);
+    body.extend_from_slice(&tag[..TAG_LEN]);
+    format!("27_{}", URL_SAFE_NO_PAD.encode(body))
+}
+
+/// Open a cloudID sealed by this deployment; `None` when it is malformed, forged or altered.
+pub fn open_cloud_id(key: &[u8; 32], cloud_id: &str) -> Option<CloudIdContent> {
+    let body = URL_SAFE_NO_PAD.decode(cloud_id.strip_prefix("27_")?).ok()?;
+    if body.len() < 1 + 16 + 16 + TAG_LEN || body[0] != CLOUD_ID_VERSION {
+        return None;
+    }
+    let (signed, tag) = body.split_at(body.len() - TAG_LEN);
+    let (enc, mac_key) = split_key(key);
+    if !crypto::ct_eq(&crypto::hmac_sha256(mac_key, signed)[..TAG_LEN], tag) {
+        return None;
+    }
+    let json = crypto::decrypt_raw(&enc, &signed[1..17], &signed[17..]).ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloud_ids_round_trip_and_refuse_tampering() {
+        let key = [7u8; 32];
+        let id = seal_cloud_id(&key, 42, 1_000, r#"{"x":1}"#);
+        let content = open_cloud_id(&key, &id).expect("opens");
+        assert_eq!(
+            (content.app_id, content.expires_at, content.data.as_str()),
+            (42, 1_000, r#"{"x":1}"#)
+        );
+        assert!(open_cloud_id(&[8u8; 32], &id).is_none(), "another deployment's key");
+        let mut bytes = URL_SAFE_NO_PAD.decode(&id[3..]).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 1;
+        assert!(
+            open_cloud_id(&key, &format!("27_{}", URL_SAFE_NO_PAD.encode(&bytes))).is_none(),
+            "altered"
+        );
+        for junk in ["", "27_", "27_!!", "28_abc", "27_AAAA"] {
+            assert!(open_cloud_id(&key, junk).is_none(), "{junk}");
+        }
+    }
 }

@@ -46,7 +46,6 @@ pub(crate) async fn app_for_token(state: &AppState, params: &WxParams) -> Result
         .into());
     }
     state
-        .store
         .app_by_id(row.app_id)
         .await?
         .ok_or_else(|| ErrCode::InvalidCredential.into())
@@ -61,7 +60,7 @@ pub(crate) async fn app_with_secret(state: &AppState, params: &WxParams) -> Resu
     if !yundong_proto::ids::is_appid(&appid) {
         return Err(ErrCode::InvalidAppid.into());
     }
-    let app = state.store.app_by_appid(&appid).await?.ok_or(ErrCode::InvalidAppid)?;
+    let app = state.app_by_appid(&appid).await?.ok_or(ErrCode::InvalidAppid)?;
     if !yundong_proto::crypto::ct_eq(secrets::hash(&secret).as_bytes(), app.secret_hash.as_bytes()) {
         return Err(ErrCode::InvalidAppsecret.into());
     }

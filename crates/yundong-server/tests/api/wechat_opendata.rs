@@ -69,7 +69,7 @@ async fn getopendata_rejects_malformed_lists() {
     let app = s.app().await;
     let token = s.access_token(&app).await;
     let path = format!("/wxa/getopendata?access_token={token}");
-    let too_many: Vec<String> = (0..101).map(|i| format!("27_{i}")).collect();
+    let too_many: Vec<String> = (0..21).map(|i| format!("27_{i}")).collect();
     for body in [
         json!({}),
         json!({"cloudid_list": []}),
