@@ -173,6 +173,34 @@ impl FromRequestParts<AppState> for UserAuth {
     }
 }
 
+/// The signed-in user's id only, for hot paths that need nothing else of the user: resolved through
+/// [`AppState::user_id_for_token`]'s cache, so usually without a database read.
+pub struct UserId(pub i64);
+
+impl FromRequestParts<AppState> for UserId {
+    type Rejection = ClientError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let api = api_name(parts.uri.path());
+        let token = bearer(parts).ok_or_else(|| {
+            ClientError::status(
+                StatusCode::UNAUTHORIZED,
+                &api,
+                "unauthorized: send Authorization: Bearer <user token>",
+            )
+        })?;
+        match state.user_id_for_token(token).await {
+            Ok(Some(id)) => Ok(UserId(id)),
+            Ok(None) => Err(ClientError::status(
+                StatusCode::UNAUTHORIZED,
+                &api,
+                "unauthorized: unknown user token",
+            )),
+            Err(e) => Err(ClientError::store(&api, e)),
+        }
+    }
+}
+
 /// The admin, from `Authorization: Bearer <admin token>`.
 pub struct AdminAuth;
 

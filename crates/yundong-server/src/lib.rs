@@ -32,12 +32,13 @@ pub use state::AppState;
 
 /// The whole application, with its OpenAPI document at `/openapi.json` and Swagger UI at `/docs/`.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (api, mut doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(wechat::routes())
         .merge(client::routes())
         .merge(admin::routes())
         .merge(http::health_routes())
         .split_for_parts();
+    openapi::finish(&mut doc);
     let body_limit = state.config.body_limit;
     http::layers(
         api.merge(SwaggerUi::new("/docs").url("/openapi.json", doc))

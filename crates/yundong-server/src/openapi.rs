@@ -1,8 +1,11 @@
 //! The OpenAPI document (`/openapi.json`, Swagger UI at `/docs/`). WeChat answers success and failure alike with
-//! HTTP 200, so each WeChat operation's 200 is "its success body or an errcode body".
+//! HTTP 200, so each WeChat operation's 200 is "its success body or an errcode body"; a client-API call answers a
+//! `wx.*` outcome with HTTP 200 whether it is `<api>:ok` or `<api>:fail <reason>`. [`finish`] writes both down.
 
 use serde::Serialize;
+use utoipa::openapi::schema::AnyOfBuilder;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 use yundong_proto::errcode::{ErrorBody, OkBody};
 use yundong_proto::wechat::{AccessTokenResponse, Code2SessionResponse, GetOpenDataResponse, ResetSessionKeyResponse};
@@ -69,3 +72,59 @@ impl Modify for Security {
     )
 )]
 pub struct ApiDoc;
+
+/// The schema name of the client API's `{"errMsg"}` body.
+const ERR_MSG: &str = "ErrMsg";
+
+/// Make the assembled document (paths included) tell the truth about answers whose failures share the success
+/// status, so that a client validating responses against it accepts every answer the server gives:
+///
+/// - WeChat API: each `*Answer` is "the success body or an errcode body". An errcode body `{errcode, errmsg}` is also
+///   a valid `OkBody` (and a `getopendata` success carries `errcode: 0`), so the alternatives are `anyOf`: `oneOf`
+///   would demand that exactly one matches.
+/// - Client API: every JSON 200 answer is its success body or `{"errMsg": "<api>:fail <reason>"}` (docs/API.md §2),
+///   so it is written as `anyOf` the two.
+pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
+    if let Some(components) = doc.components.as_mut() {
+        for (name, schema) in &mut components.schemas {
+            if let RefOr::T(Schema::OneOf(one)) = schema
+                && name.ends_with("Answer")
+            {
+                let any = one
+                    .items
+                    .drain(..)
+                    .fold(AnyOfBuilder::new(), AnyOfBuilder::item)
+                    .description(one.description.take());
+                *schema = RefOr::T(Schema::AnyOf(any.build()));
+            }
+        }
+    }
+    let err_msg = RefOr::Ref(utoipa::openapi::Ref::from_schema_name(ERR_MSG));
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in ops.into_iter().flatten() {
+            if !op.tags.iter().flatten().any(|t| t == "client") {
+                continue;
+            }
+            let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
+                continue;
+            };
+            let Some(RefOr::T(json)) = ok.content.get_mut("application/json") else {
+                continue;
+            };
+            match json.schema.take() {
+                Some(RefOr::Ref(r)) if !r.ref_location.ends_with(&format!("/{ERR_MSG}")) => {
+                    let any = AnyOfBuilder::new().item(RefOr::Ref(r)).item(err_msg.clone());
+                    json.schema = Some(RefOr::T(Schema::AnyOf(any.build())));
+                }
+                other => json.schema = other,
+            }
+        }
+    }
+}

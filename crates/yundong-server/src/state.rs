@@ -22,7 +22,12 @@ pub struct AppState {
     /// The deployment's key for sealing cloudIDs (stored in the database, the same on every node).
     pub cloud_key: Arc<[u8; 32]>,
     apps: Arc<AppCache>,
+    /// User ids by token hash. A token never changes owner and users are never deleted, so a mapping read once stays
+    /// true on every node. Bounded: cleared when it reaches `USER_CACHE_MAX` entries.
+    user_ids: Arc<RwLock<HashMap<String, i64>>>,
 }
+
+const USER_CACHE_MAX: usize = 200_000;
 
 /// App rows by appid and by id. Apps never change once created (there is no update or delete), so a row read once
 /// stays true on every node; only hits are cached, so an app created through another node is found in the database.
@@ -55,6 +60,7 @@ impl AppState {
             admin_token_hash: admin_token_hash.into(),
             cloud_key: Arc::new(cloud_key),
             apps: Arc::default(),
+            user_ids: Arc::default(),
         }
     }
 
@@ -88,6 +94,24 @@ impl AppState {
     pub async fn within_minute_limit(&self, key: &str, limit: i64) -> Result<bool, StoreError> {
         let now = self.now();
         Ok(self.store.bump_counter(key, now - now.rem_euclid(60)).await? <= limit)
+    }
+
+    /// The user a client bearer token belongs to (cached once found).
+    pub async fn user_id_for_token(&self, token: &str) -> Result<Option<i64>, StoreError> {
+        let hash = secrets::hash(token);
+        if let Some(id) = self.user_ids.read().ok().and_then(|m| m.get(&hash).copied()) {
+            return Ok(Some(id));
+        }
+        let Some(user) = self.store.user_by_token_hash(&hash).await? else {
+            return Ok(None);
+        };
+        if let Ok(mut m) = self.user_ids.write() {
+            if m.len() >= USER_CACHE_MAX {
+                m.clear();
+            }
+            m.insert(hash, user.id);
+        }
+        Ok(Some(user.id))
     }
 
     /// The app with this appid (cached once found).

@@ -23,6 +23,14 @@ pub struct TokenRow {
     pub valid_until: i64,
 }
 
+/// What gates an open-data call for a user and an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate {
+    pub werun: bool,
+    pub grant: Option<bool>,
+    pub session: Option<SessionRow>,
+}
+
 /// Why a login code could not be exchanged. Nothing was changed in any of these cases.
 #[derive(Debug)]
 pub enum ExchangeError {
@@ -156,28 +164,32 @@ impl Store {
         .transpose()
     }
 
-    /// What gates an open-data call, in one read: the user's decision on `scope` for the app (`None` undecided) and
-    /// the (app, user) session, if any.
-    pub async fn gate(&self, user_id: i64, app_id: i64, scope: &str) -> Result<(Option<bool>, Option<SessionRow>)> {
+    /// What gates an open-data call, in one read: whether the user has WeRun on, the user's decision on `scope` for
+    /// the app (`None` undecided), and the (app, user) session, if any. `None` for an unknown user.
+    pub async fn gate(&self, user_id: i64, app_id: i64, scope: &str) -> Result<Option<Gate>> {
         let row = sqlx::query(
-            "SELECT (SELECT allow FROM grants WHERE user_id = $1 AND app_id = $2 AND scope = $3) AS allow,
+            "SELECT u.werun, (SELECT allow FROM grants WHERE user_id = $1 AND app_id = $2 AND scope = $3) AS allow,
                     s.session_key, s.expires_at
-             FROM (SELECT 1 AS one) AS x
-             LEFT JOIN sessions s ON s.app_id = $2 AND s.user_id = $1",
+             FROM users u LEFT JOIN sessions s ON s.app_id = $2 AND s.user_id = u.id
+             WHERE u.id = $1",
         )
         .bind(user_id)
         .bind(app_id)
         .bind(scope)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
+        let Some(row) = row else { return Ok(None) };
         let allow: Option<i64> = row.try_get("allow")?;
         let key: Option<String> = row.try_get("session_key")?;
         let expires: Option<i64> = row.try_get("expires_at")?;
-        let session = key.zip(expires).map(|(session_key, expires_at)| SessionRow {
-            session_key,
-            expires_at,
-        });
-        Ok((allow.map(|a| a != 0), session))
+        Ok(Some(Gate {
+            werun: row.try_get::<i64, _>("werun")? != 0,
+            grant: allow.map(|a| a != 0),
+            session: key.zip(expires).map(|(session_key, expires_at)| SessionRow {
+                session_key,
+                expires_at,
+            }),
+        }))
     }
 
     /// Slide a live session's expiry forward (use extends it); never revives an expired one. Writes at most once a

@@ -19,7 +19,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{AppRow, NewApp, UserRow};
-pub use auth::{ExchangeError, ExchangeRequest, Exchanged, SessionRow, TokenRow};
+pub use auth::{ExchangeError, ExchangeRequest, Exchanged, Gate, SessionRow, TokenRow};
 pub use bulk::{BulkTable, Val};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,

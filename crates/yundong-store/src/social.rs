@@ -118,15 +118,23 @@ const RS: char = '\u{1e}';
 /// SQLite's (3.44+; the bundled one is newer).
 fn packed_ranking_sql() -> String {
     format!(
-        "SELECT string_agg(
-             CAST(x.id AS TEXT) || $3 || CAST(x.steps AS TEXT) || $3 || CAST(x.likes AS TEXT) || $3 ||
-             COALESCE(CAST(c.first_type_id AS TEXT) || $3 || c.first_unit || $3 || CAST(c.first_value AS TEXT), $3 || $3)
-             || $3 || CAST(LENGTH(x.nickname) AS TEXT) || $3 || x.nickname, $4) AS packed
-         FROM ({MEMBERS_SQL}) x LEFT JOIN check_ins c ON c.id = x.check_in_id"
+        "SELECT (
+             SELECT string_agg(
+                 CAST(x.id AS TEXT) || $3 || CAST(x.steps AS TEXT) || $3 || CAST(x.likes AS TEXT) || $3 ||
+                 COALESCE(CAST(c.first_type_id AS TEXT) || $3 || c.first_unit || $3 || CAST(c.first_value AS TEXT),
+                          $3 || $3)
+                 || $3 || CAST(LENGTH(x.nickname) AS TEXT) || $3 || x.nickname, $4)
+             FROM ({MEMBERS_SQL}) x LEFT JOIN check_ins c ON c.id = x.check_in_id
+         ) AS packed, ({LIKED_SQL_PACKED}) AS liked"
     )
 }
 
-/// The same members as rows: the reference for [`packed_ranking_sql`] and its fallback.
+/// The users `$1` liked on day `$2` (one index range, not a lookup per member).
+const LIKED_SQL: &str = "SELECT l.target_id FROM likes l WHERE l.liker_id = $1 AND l.day = $2";
+const LIKED_SQL_PACKED: &str =
+    "SELECT string_agg(CAST(l.target_id AS TEXT), $3) FROM likes l WHERE l.liker_id = $1 AND l.day = $2";
+
+/// The same members as rows (without `liked`): the reference for [`packed_ranking_sql`] and its fallback.
 fn plain_ranking_sql() -> String {
     format!(
         "SELECT x.id, x.nickname, x.steps, x.likes, c.first_type_id, c.first_unit, c.first_value
@@ -270,7 +278,48 @@ impl Store {
 
     /// The members of `viewer`'s ranking for `day` (the viewer and every friend visible to them), unordered.
     pub async fn ranking_rows(&self, viewer: i64, day: i64) -> Result<Vec<RankingRow>> {
-        let liked = sqlx::query("SELECT target_id FROM likes WHERE liker_id = $1 AND day = $2")
+        match self.ranking_rows_packed(viewer, day).await? {
+            Some(rows) => Ok(rows),
+            None => {
+                // Only a nickname holding a NUL could do this (SQLite's LENGTH stops there); rows are always right.
+                tracing::warn!(viewer, "packed ranking unreadable; reading rows");
+                self.ranking_rows_plain(viewer, day).await
+            }
+        }
+    }
+
+    /// [`Store::ranking_rows`] in one statement that answers one row of two packed texts (the fast path); `None` if
+    /// the text does not read back. Public so the suite can check the packing on every engine.
+    pub async fn ranking_rows_packed(&self, viewer: i64, day: i64) -> Result<Option<Vec<RankingRow>>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(packed_ranking_sql()))
+            .bind(viewer)
+            .bind(day)
+            .bind(US.to_string())
+            .bind(RS.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        let packed: Option<String> = row.try_get("packed")?;
+        let liked: Option<String> = row.try_get("liked")?;
+        let liked: Option<HashSet<i64>> = liked
+            .as_deref()
+            .unwrap_or("")
+            .split(US)
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().ok())
+            .collect();
+        let (Some(mut rows), Some(liked)) = (unpack_ranking(packed.as_deref().unwrap_or("")), liked) else {
+            return Ok(None);
+        };
+        for row in &mut rows {
+            row.liked = liked.contains(&row.user_id);
+        }
+        Ok(Some(rows))
+    }
+
+    /// [`Store::ranking_rows`] as one driver row per member, plus the viewer's likes: the reference for
+    /// [`Store::ranking_rows_packed`], and its fallback.
+    pub async fn ranking_rows_plain(&self, viewer: i64, day: i64) -> Result<Vec<RankingRow>> {
+        let liked = sqlx::query(LIKED_SQL)
             .bind(viewer)
             .bind(day)
             .fetch_all(&self.pool)
@@ -278,37 +327,6 @@ impl Store {
             .iter()
             .map(|r| r.try_get::<i64, _>("target_id"))
             .collect::<Result<HashSet<i64>, _>>()?;
-        let mut rows = match self.ranking_rows_packed(viewer, day).await? {
-            Some(rows) => rows,
-            None => {
-                // Only a nickname holding a NUL could do this (SQLite's LENGTH stops there); rows are always right.
-                tracing::warn!(viewer, "packed ranking unreadable; reading rows");
-                self.ranking_rows_plain(viewer, day).await?
-            }
-        };
-        for row in &mut rows {
-            row.liked = liked.contains(&row.user_id);
-        }
-        Ok(rows)
-    }
-
-    /// [`Store::ranking_rows`] as one packed value, without `liked`; `None` if the text does not read back (a
-    /// nickname holding a NUL on SQLite). Public so the suite can check the packing on every engine.
-    pub async fn ranking_rows_packed(&self, viewer: i64, day: i64) -> Result<Option<Vec<RankingRow>>> {
-        let packed: Option<String> = sqlx::query(sqlx::AssertSqlSafe(packed_ranking_sql()))
-            .bind(viewer)
-            .bind(day)
-            .bind(US.to_string())
-            .bind(RS.to_string())
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("packed")?;
-        Ok(unpack_ranking(packed.as_deref().unwrap_or("")))
-    }
-
-    /// [`Store::ranking_rows`] without packing and without `liked`: one driver row per member (the reference for
-    /// [`Store::ranking_rows_packed`], and its fallback).
-    pub async fn ranking_rows_plain(&self, viewer: i64, day: i64) -> Result<Vec<RankingRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(plain_ranking_sql()))
             .bind(viewer)
             .bind(day)
@@ -316,12 +334,13 @@ impl Store {
             .await?;
         rows.iter()
             .map(|r| {
+                let user_id = r.try_get("id")?;
                 Ok(RankingRow {
-                    user_id: r.try_get("id")?,
+                    user_id,
                     nickname: r.try_get("nickname")?,
                     steps: r.try_get("steps")?,
                     likes: r.try_get("likes")?,
-                    liked: false,
+                    liked: liked.contains(&user_id),
                     checkin: check_in_of(
                         r.try_get("first_type_id")?,
                         r.try_get::<Option<String>, _>("first_unit")?.as_deref(),
@@ -518,9 +537,12 @@ mod tests {
         store.set_like(ids[3], ids[0], DAY, None, 0).await.unwrap();
 
         let packed = sorted(store.ranking_rows(viewer, DAY).await.unwrap());
-        let mut plain = sorted(store.ranking_rows_plain(viewer, DAY).await.unwrap());
-        plain.iter_mut().for_each(|r| r.liked = r.user_id == ids[0]);
+        let plain = sorted(store.ranking_rows_plain(viewer, DAY).await.unwrap());
         assert_eq!(packed, plain);
+        assert_eq!(
+            Some(packed.clone()),
+            store.ranking_rows_packed(viewer, DAY).await.unwrap().map(sorted)
+        );
         assert_eq!(packed.len(), names.len() + 1);
         let names_back: Vec<&str> = packed.iter().skip(1).map(|r| r.nickname.as_str()).collect();
         assert_eq!(names_back, names);

@@ -99,7 +99,9 @@ pub async fn authorize(
     }
 }
 
+/// `?appid=`: a query parameter (without `parameter_in`, the document would call it a path parameter).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AppIdQuery {
     pub appid: String,
 }

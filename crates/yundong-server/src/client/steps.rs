@@ -5,7 +5,7 @@ use axum::extract::State;
 use yundong_proto::client::{ErrMsg, StepsRequest, StepsResponse, ok};
 
 use crate::error::ClientError;
-use crate::extract::{ClientJson, UserAuth};
+use crate::extract::{ClientJson, UserId};
 use crate::service::steps::{self, StepsError};
 use crate::state::AppState;
 
@@ -23,7 +23,7 @@ use crate::state::AppState;
 )]
 pub async fn upload_steps(
     State(state): State<AppState>,
-    UserAuth(user): UserAuth,
+    UserId(user_id): UserId,
     ClientJson(req): ClientJson<StepsRequest>,
 ) -> Result<Json<StepsResponse>, ClientError> {
     const API: &str = "steps";
@@ -40,7 +40,7 @@ pub async fn upload_steps(
             .parse_date(date)
             .ok_or_else(|| ClientError::fail(API, "date must be YYYY-MM-DD"))?,
     };
-    match steps::record(&state, user.id, day, steps::PHONE, req.steps).await {
+    match steps::record(&state, user_id, day, steps::PHONE, req.steps).await {
         Ok(r) => Ok(Json(StepsResponse {
             err_msg: ok(API),
             date: zone.format_date(day),

@@ -9,7 +9,7 @@ use yundong_proto::client::{
 
 use super::app;
 use crate::error::ClientError;
-use crate::extract::{ClientJson, UserAuth};
+use crate::extract::{ClientJson, UserAuth, UserId};
 use crate::service::opendata;
 use crate::state::AppState;
 
@@ -30,20 +30,28 @@ use crate::state::AppState;
 )]
 pub async fn get_werun_data(
     State(state): State<AppState>,
-    UserAuth(user): UserAuth,
+    UserId(user_id): UserId,
     ClientJson(req): ClientJson<GetWeRunDataRequest>,
 ) -> Result<Json<EncryptedDataResponse>, ClientError> {
     const API: &str = "getWeRunData";
     let store_err = |e| ClientError::store(API, e);
     let app = app(&state, API, &req.appid).await?;
-    if !user.werun {
-        return Err(ClientError::fail(API, "device not support"));
-    }
-    let (grant, session) = state
+    let gate = state
         .store
-        .gate(user.id, app.id, SCOPE_WERUN)
+        .gate(user_id, app.id, SCOPE_WERUN)
         .await
         .map_err(store_err)?;
+    let Some(gate) = gate else {
+        return Err(ClientError::status(
+            axum::http::StatusCode::UNAUTHORIZED,
+            API,
+            "unauthorized: unknown user",
+        ));
+    };
+    if !gate.werun {
+        return Err(ClientError::fail(API, "device not support"));
+    }
+    let (grant, session) = (gate.grant, gate.session);
     match grant {
         Some(true) => {}
         Some(false) => return Err(ClientError::fail(API, "auth deny")),
@@ -51,7 +59,7 @@ pub async fn get_werun_data(
             Some(allow) => {
                 state
                     .store
-                    .set_grant(user.id, app.id, SCOPE_WERUN, allow, state.now())
+                    .set_grant(user_id, app.id, SCOPE_WERUN, allow, state.now())
                     .await
                     .map_err(store_err)?;
                 if !allow {
@@ -65,14 +73,14 @@ pub async fn get_werun_data(
     let Some(session) = session.filter(|s| s.expires_at > now) else {
         return Err(ClientError::fail(API, "need login"));
     };
-    let data = opendata::werun_data(&state, &app, user.id).await.map_err(store_err)?;
+    let data = opendata::werun_data(&state, &app, user_id).await.map_err(store_err)?;
     let sealed = opendata::seal(&state, &app, &session.session_key, &data)
         .await
         .map_err(store_err)?
         .ok_or_else(|| ClientError::fail(API, "need login"))?;
     state
         .store
-        .touch_session(app.id, user.id, now, now + state.config.session_ttl)
+        .touch_session(app.id, user_id, now, now + state.config.session_ttl)
         .await
         .map_err(store_err)?;
     Ok(Json(EncryptedDataResponse {
