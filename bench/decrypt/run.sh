@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-language decrypt benchmark: the Rust SDK vs wechatpy vs Node, on the same real getWeRunData payloads.
 #
-#   bench/decrypt/run.sh                 200 payloads, ~3 s per implementation, pinned to one core
+#   bench/decrypt/run.sh                 200 payloads, best of 5 runs of ~3 s per implementation, one core
 #
 # 1. starts a throwaway yundong server (conformance/lib/server.sh), makes BENCH_COUNT real 31-day payloads for
 #    distinct users and sessions (gen_payloads.py), and stops the server before anything is timed;
@@ -14,9 +14,10 @@
 #    every one decrypts + JSON-parses + checks watermark.appid per payload;
 # 3. prints one markdown table: implementation, payloads/s per core, ratio to the Rust SDK.
 #
-# Environment: BENCH_COUNT (200), BENCH_SECONDS (3), BENCH_REPEAT (3: best of N runs per implementation), BENCH_CPU (1, or 0 on a 1-core machine), BENCH_OUT
-# (<repo>/target/bench-decrypt: payloads.json and results.md land there), CARGO_TARGET_DIR, YUNDONG_BIN,
-# YUNDONG_NO_BUILD=1, BENCH_NO_SETUP=1 (clients already installed).
+# Environment: BENCH_COUNT (200), BENCH_SECONDS (3), BENCH_REPEAT (5: best of N runs per implementation),
+# BENCH_CPU (1, or 0 on a 1-core machine), BENCH_OUT (<repo>/target/bench-decrypt: payloads.json, results.md and
+# one log per implementation land there), CARGO_TARGET_DIR, YUNDONG_BIN, YUNDONG_NO_BUILD=1, BENCH_NO_SETUP=1
+# (clients already installed). Recorded results: docs/BENCHMARKS.md, section "Decrypt".
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,7 +27,7 @@ source "$ROOT/conformance/lib/server.sh"
 
 COUNT="${BENCH_COUNT:-200}"
 SECONDS_PER="${BENCH_SECONDS:-3}"
-REPEAT="${BENCH_REPEAT:-3}"
+REPEAT="${BENCH_REPEAT:-5}"
 OUT="${BENCH_OUT:-$ROOT/target/bench-decrypt}"
 FILE="$OUT/payloads.json"
 mkdir -p "$OUT"
@@ -62,14 +63,16 @@ measure() {
     : >"$log"
     for i in $(seq 1 "$REPEAT"); do
         yd_log "measuring $name ($version), run $i/$REPEAT"
-        if ! "$@" >>"$log" 2>&1; then
-            printf '%s\t%s\tn/a\tfailed: %s\n' "$name" "$version" \
+        local rc=0
+        "$@" >>"$log" 2>&1 || rc=$?
+        if ((rc != 0)); then
+            printf '%s\t%s\tn/a\tfailed (exit %s): %s\n' "$name" "$version" "$rc" \
                 "$(grep -v '^\s*$' "$log" | tail -1 | cut -c1-120)" >>"$RESULTS"
             yd_log "  $name: failed; last lines of $log:"
             tail -5 "$log" | sed 's/^/    /' >&2
             return
         fi
-        rate="$(grep -Eo 'payloads_per_sec=[0-9.]+' "$log" | tail -1 | cut -d= -f2)"
+        rate="$(grep -Eo 'payloads_per_sec=[0-9.]+' "$log" | tail -1 | cut -d= -f2 || true)"
         if [[ -z "$rate" ]]; then
             printf '%s\t%s\tn/a\tno payloads_per_sec line (see %s)\n' "$name" "$version" "$log" >>"$RESULTS"
             return
