@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::json;
 use yundong_proto::crypto;
+use yundong_proto::werun::{StepInfo, Watermark, WeRunData};
 use yundong_sdk::Decryptor;
 
 #[derive(Deserialize)]
@@ -123,14 +124,20 @@ fn generate(n: &str, path: &str) -> Result<(), String> {
     for i in 0..n {
         let (key, iv) = (bytes16(&mut state), bytes16(&mut state));
         let appid = format!("wx{:016x}", (i % 4) as u64 + 0x0123_4567_89ab_cd00);
-        let steps: Vec<_> = (0..31)
-            .map(|d| json!({"timestamp": today - (30 - d) * 86_400, "step": next(&mut state) % 30_000}))
-            .collect();
-        let plain = json!({
-            "stepInfoList": steps,
-            "watermark": {"timestamp": today + 37_000 + i as i64, "appid": appid},
-        })
-        .to_string();
+        // Serialised as the server does it (field order included).
+        let data = WeRunData {
+            step_info_list: (0..31)
+                .map(|d| StepInfo {
+                    timestamp: today - (30 - d) * 86_400,
+                    step: (next(&mut state) % 30_000) as i64,
+                })
+                .collect(),
+            watermark: Watermark {
+                timestamp: today + 37_000 + i as i64,
+                appid: appid.clone(),
+            },
+        };
+        let plain = serde_json::to_string(&data).map_err(|e| e.to_string())?;
         out.push(json!({
             "session_key": crypto::encode_b64(&key),
             "iv": crypto::encode_b64(&iv),

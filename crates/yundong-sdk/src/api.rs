@@ -157,7 +157,7 @@ impl Client {
                     ("grant_type", "authorization_code".to_owned()),
                 ],
                 body: None,
-                idempotency: Idempotency::Once,
+                idempotency: Idempotency::NonIdempotent,
             },
             None,
         )
@@ -205,7 +205,7 @@ impl Client {
             "/wxa/resetusersessionkey",
             openid,
             session_key,
-            Idempotency::Once,
+            Idempotency::NonIdempotent,
         ))
         .await
     }
@@ -241,6 +241,19 @@ impl Client {
     /// `POST /wxa/getopendata`: exchange cloudIDs (from `wx.getWeRunData`, `wx.getShareInfo`; valid 5 minutes) for
     /// the open data they stand for, one entry per cloudID in order. The data is already decrypted by the server;
     /// check it with [`Client::werun_by_cloud_id`] or [`crate::Decryptor::werun_from_value`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: yundong_sdk::Client, a: &str, b: &str) -> Result<(), yundong_sdk::Error> {
+    /// use yundong_sdk::OpenDataContent;
+    ///
+    /// for entry in client.get_open_data(&[a, b]).await? {
+    ///     match entry.content {
+    ///         OpenDataContent::Data(data) => println!("{}: {data}", entry.cloud_id),
+    ///         OpenDataContent::Error { err_code, err_msg } => println!("{}: {err_code} {err_msg}", entry.cloud_id),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn get_open_data<S: AsRef<str>>(&self, cloud_ids: &[S]) -> Result<Vec<OpenDataEntry>> {
         let ids: Vec<&str> = cloud_ids.iter().map(AsRef::as_ref).collect();
         let answer: WireOpenData = self
@@ -327,7 +340,17 @@ impl Client {
 
     /// Call any other WeChat API with this client's token handling and retries: `path` (relative to the base URL,
     /// starting with `/`) gets `access_token` added to `query`; a JSON `body` makes it a POST. Errcodes become
-    /// [`Error::Api`].
+    /// [`Error::Api`]. Only `-1` and connection failures are retried, as the call may not be idempotent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: yundong_sdk::Client) -> Result<(), yundong_sdk::Error> {
+    /// use serde_json::{Value, json};
+    ///
+    /// let answer: Value = client
+    ///     .call("/wxa/business/getuserphonenumber", &[], Some(&json!({"code": "phone-code"})))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn call<T: DeserializeOwned>(
         &self,
         path: &'static str,
@@ -344,7 +367,7 @@ impl Client {
             path,
             query: query.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
             body: body.map(|b| b.to_string().into_bytes()),
-            idempotency: Idempotency::Once,
+            idempotency: Idempotency::NonIdempotent,
         })
         .await
     }
@@ -433,7 +456,12 @@ mod tests {
 
     #[test]
     fn session_call_signs_with_the_key_text() {
-        let call = session_call("/wxa/checksession", "o1", "HyVFkGl5F5OQWJZZaNzBBg==", Idempotency::Once);
+        let call = session_call(
+            "/wxa/checksession",
+            "o1",
+            "HyVFkGl5F5OQWJZZaNzBBg==",
+            Idempotency::NonIdempotent,
+        );
         let sig = call
             .query
             .iter()

@@ -12,9 +12,10 @@ use yundong_proto::ErrCode;
 use yundong_proto::day::DayZone;
 
 use crate::clock::{Clock, SystemClock};
-use crate::error::{ApiCode, Error, Result, TransportErrorKind};
-use crate::http::{HttpRequest, HttpResponse, HttpTransport, Method, ReqwestTransport};
+use crate::error::{Error, Result, TransportErrorKind};
+use crate::http::{HttpRequest, HttpTransport, Method, ReqwestTransport};
 use crate::opendata::Decryptor;
+use crate::response::parse_response;
 use crate::token::{CachedToken, MemoryTokenStore, TokenKind, TokenStore};
 
 /// WeChat's API host: the default base URL, and the only absolute URL in this crate.
@@ -226,6 +227,21 @@ fn normalise_base_url(url: &str) -> Result<String> {
 }
 
 /// A WeChat-API client for one mini program: cheap to clone (clones share the token cache and connections).
+///
+/// ```
+/// use std::time::Duration;
+/// use yundong_sdk::{Client, RetryPolicy, TokenKind};
+///
+/// let client = Client::builder("wx0123456789abcdef", "app-secret")
+///     .base_url("http://127.0.0.1:8080")          // a local yundong; the default is WeChat's host
+///     .token_kind(TokenKind::Stable)               // the default
+///     .refresh_ahead(Duration::from_secs(300))     // the default
+///     .retry(RetryPolicy { max_retries: 3, ..RetryPolicy::default() })
+///     .timeout(Duration::from_secs(5))
+///     .build()?;
+/// assert_eq!(client.base_url(), "http://127.0.0.1:8080");
+/// # Ok::<(), yundong_sdk::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -267,41 +283,17 @@ pub(crate) enum Idempotency {
     /// Safe to repeat (reads, absolute writes).
     Idempotent,
     /// Repeat only if it surely never arrived (connect errors), or WeChat said it was busy (-1).
-    Once,
+    NonIdempotent,
 }
 
 /// A call, before the access token is added.
+#[derive(Clone)]
 pub(crate) struct Call {
     pub method: Method,
     pub path: &'static str,
     pub query: Vec<(&'static str, String)>,
     pub body: Option<Vec<u8>>,
     pub idempotency: Idempotency,
-}
-
-/// The errcode part of any answer. `errcode` is a number on WeChat; a string is tolerated.
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    errcode: Option<Errcode>,
-    #[serde(default)]
-    errmsg: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Errcode {
-    Number(i64),
-    Text(String),
-}
-
-impl Errcode {
-    fn value(&self) -> Option<i64> {
-        match self {
-            Errcode::Number(n) => Some(*n),
-            Errcode::Text(t) => t.trim().parse().ok(),
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -370,13 +362,37 @@ impl Client {
 
     /// A valid access token: from the store if fresh, otherwise fetched (one fetch in flight per client; other
     /// callers wait for it). A token due for refresh but still valid is refreshed by one caller while the others
-    /// keep using it.
+    /// keep using it. The SDK's own calls get their token this way; use it for calls the SDK does not wrap.
+    ///
+    /// ```no_run
+    /// # async fn run(client: yundong_sdk::Client) -> Result<(), yundong_sdk::Error> {
+    /// // 20 concurrent callers, one token request.
+    /// let calls = (0..20).map(|_| {
+    ///     let client = client.clone();
+    ///     tokio::spawn(async move { client.access_token().await })
+    /// });
+    /// for call in calls {
+    ///     let token = call.await.map_err(|e| yundong_sdk::Error::Config(e.to_string()))??;
+    ///     assert!(!token.is_empty());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn access_token(&self) -> Result<String> {
         Ok(self.token().await?.access_token)
     }
 
     /// Fetch a new token now, whatever the cache holds. With stable tokens this is `force_refresh: true`, which
     /// WeChat allows 20 times a day, 30 s apart (45011 otherwise): use it only when a token is known to be bad.
+    ///
+    /// ```no_run
+    /// # async fn run(client: yundong_sdk::Client) -> Result<(), yundong_sdk::Error> {
+    /// match client.force_refresh().await {
+    ///     Ok(token) => println!("new token, {} characters", token.len()),
+    ///     Err(e) if e.is_rate_limited() => println!("too soon: try again in 30 s"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn force_refresh(&self) -> Result<String> {
         let _guard = self.inner.refresh_lock.lock().await;
         let token = self.fetch_token(true).await?;
@@ -473,7 +489,7 @@ impl Client {
                     .into_bytes(),
                 ),
                 idempotency: if force {
-                    Idempotency::Once
+                    Idempotency::NonIdempotent
                 } else {
                     Idempotency::Idempotent
                 },
@@ -515,7 +531,7 @@ impl Client {
     /// never a second time.
     pub(crate) async fn send_with_token<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
         let token = self.token().await?;
-        let first = self.send(call.clone_for_retry(), Some(&token.access_token)).await;
+        let first = self.send(call.clone(), Some(&token.access_token)).await;
         match first {
             Err(e) if e.is_token_rejected() => {
                 let inner = &self.inner;
@@ -573,122 +589,10 @@ impl Client {
     }
 }
 
-impl Call {
-    fn clone_for_retry(&self) -> Call {
-        Call {
-            method: self.method,
-            path: self.path,
-            query: self.query.clone(),
-            body: self.body.clone(),
-            idempotency: self.idempotency,
-        }
-    }
-}
-
-/// Classify an answer: a non-zero errcode is [`Error::Api`] whatever the status; else a non-200 status is
-/// [`Error::HttpStatus`]; else the body must parse as `T`.
-pub(crate) fn parse_response<T: DeserializeOwned>(path: &'static str, response: &HttpResponse) -> Result<T> {
-    // Only a JSON object is an envelope (serde would also read a struct from an array).
-    let is_object = response
-        .body
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|&b| b == b'{');
-    let envelope = if is_object {
-        serde_json::from_slice::<Envelope>(&response.body).map_err(|e| e.to_string())
-    } else {
-        Err("the body is not a JSON object".to_owned())
-    };
-    if let Ok(env) = &envelope
-        && let Some(errcode) = &env.errcode
-    {
-        let code = errcode.value().ok_or_else(|| Error::Decode {
-            path,
-            message: "errcode is not a number".into(),
-        })?;
-        if code != 0 {
-            let code = i32::try_from(code).unwrap_or(if code < 0 { i32::MIN } else { i32::MAX });
-            return Err(Error::Api {
-                code: ApiCode::from_code(code),
-                errmsg: env.errmsg.clone().unwrap_or_default(),
-            });
-        }
-    }
-    if response.status != 200 {
-        let text = String::from_utf8_lossy(&response.body);
-        return Err(Error::HttpStatus {
-            path,
-            status: response.status,
-            body: text.chars().take(200).collect(),
-        });
-    }
-    if let Err(message) = envelope {
-        return Err(Error::Decode { path, message });
-    }
-    serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
-        path,
-        message: e.to_string(),
-    })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
-
-    fn resp(status: u16, body: &str) -> HttpResponse {
-        HttpResponse {
-            status,
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    #[derive(Debug, Deserialize)]
-    struct Openid {
-        openid: String,
-    }
-
-    #[test]
-    fn errcode_bodies_become_typed_errors() {
-        let e = parse_response::<Openid>("/p", &resp(200, r#"{"errcode":40029,"errmsg":"invalid code, rid: x"}"#))
-            .unwrap_err();
-        assert!(e.is(ErrCode::InvalidCode));
-        assert!(matches!(&e, Error::Api { errmsg, .. } if errmsg == "invalid code, rid: x"));
-        let e =
-            parse_response::<Openid>("/p", &resp(200, r#"{"errcode":"40163","errmsg":"code been used"}"#)).unwrap_err();
-        assert!(e.is(ErrCode::CodeBeenUsed));
-        let e = parse_response::<Openid>("/p", &resp(200, r#"{"errcode":61004}"#)).unwrap_err();
-        assert_eq!(e.api_code(), Some(ApiCode::Unknown(61004)));
-        let e = parse_response::<Openid>("/p", &resp(200, r#"{"errcode":99999999999}"#)).unwrap_err();
-        assert_eq!(e.errcode(), Some(i32::MAX));
-        let e = parse_response::<Openid>("/p", &resp(500, r#"{"errcode":-1,"errmsg":"system error"}"#)).unwrap_err();
-        assert!(e.is_system_error());
-        let e = parse_response::<Openid>("/p", &resp(200, r#"{"errcode":"x"}"#)).unwrap_err();
-        assert!(matches!(e, Error::Decode { .. }));
-    }
-
-    #[test]
-    fn success_with_or_without_errcode_zero() {
-        let ok = parse_response::<Openid>("/p", &resp(200, r#"{"openid":"o1"}"#)).unwrap();
-        assert_eq!(ok.openid, "o1");
-        let ok = parse_response::<Openid>("/p", &resp(200, r#"{"errcode":0,"errmsg":"ok","openid":"o2"}"#)).unwrap();
-        assert_eq!(ok.openid, "o2");
-    }
-
-    #[test]
-    fn garbage_and_statuses() {
-        let e = parse_response::<Openid>("/p", &resp(502, "<html>bad gateway</html>")).unwrap_err();
-        assert!(matches!(e, Error::HttpStatus { status: 502, .. }));
-        let e = parse_response::<Openid>("/p", &resp(200, "<html>")).unwrap_err();
-        assert!(matches!(e, Error::Decode { .. }));
-        let e = parse_response::<Openid>("/p", &resp(200, "{}")).unwrap_err();
-        assert!(matches!(e, Error::Decode { .. }));
-        let e = parse_response::<Openid>("/p", &resp(200, "[1]")).unwrap_err();
-        assert!(matches!(e, Error::Decode { .. }));
-        let long = "x".repeat(10_000);
-        let e = parse_response::<Openid>("/p", &resp(503, &long)).unwrap_err();
-        assert!(matches!(e, Error::HttpStatus { body, .. } if body.len() == 200));
-    }
 
     #[test]
     fn base_urls() {

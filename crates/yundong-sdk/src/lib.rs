@@ -50,6 +50,7 @@ pub mod error;
 mod fast;
 pub mod http;
 pub mod opendata;
+mod response;
 pub mod token;
 pub mod werun;
 

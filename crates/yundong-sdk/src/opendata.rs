@@ -160,6 +160,19 @@ impl Decryptor {
     }
 
     /// Decrypt `wx.getShareInfo`'s `encryptedData`: the group's `openGId`.
+    ///
+    /// ```
+    /// use yundong_proto::crypto;
+    /// use yundong_sdk::Decryptor;
+    ///
+    /// let (key, iv) = (*b"0123456789abcdef", *b"fedcba9876543210");
+    /// let plain = r#"{"openGId":"tGxyz","watermark":{"timestamp":1795230000,"appid":"wx0123456789abcdef"}}"#;
+    /// let data = crypto::encrypt(&key, &iv, plain.as_bytes());
+    /// let info = Decryptor::new("wx0123456789abcdef")
+    ///     .decrypt_share_info(&crypto::encode_b64(&key), &crypto::encode_b64(&iv), &data)?;
+    /// assert_eq!(info.open_gid, "tGxyz");
+    /// # Ok::<(), yundong_sdk::OpenDataError>(())
+    /// ```
     pub fn decrypt_share_info(
         &self,
         session_key: &str,

@@ -87,6 +87,51 @@ impl CachedToken {
 /// [`TokenStore::expire_if`] atomic (compare-then-delete), and may implement the refresh lock so that only one
 /// process refreshes at a time; the defaults of the lock methods leave that to chance, which is harmless with the
 /// stable-token family (every process gets the same token) and costs one superseded token with the normal one.
+///
+/// A store over some shared key-value service (here a `Mutex<HashMap>` stands in for it):
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::Mutex;
+/// use yundong_sdk::http::BoxFuture;
+/// use yundong_sdk::{CachedToken, TokenStore, TokenStoreError};
+///
+/// #[derive(Default)]
+/// struct Shared(Mutex<HashMap<String, CachedToken>>);
+///
+/// impl Shared {
+///     fn map(&self) -> Result<std::sync::MutexGuard<'_, HashMap<String, CachedToken>>, TokenStoreError> {
+///         self.0.lock().map_err(|_| TokenStoreError::new("poisoned"))
+///     }
+/// }
+///
+/// impl TokenStore for Shared {
+///     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<CachedToken>, TokenStoreError>> {
+///         Box::pin(async move { Ok(self.map()?.get(key).cloned()) })
+///     }
+///     fn save<'a>(&'a self, key: &'a str, token: CachedToken) -> BoxFuture<'a, Result<(), TokenStoreError>> {
+///         Box::pin(async move {
+///             self.map()?.insert(key.to_owned(), token);
+///             Ok(())
+///         })
+///     }
+///     // In Redis: a Lua script comparing the value and deleting it in one step.
+///     fn expire_if<'a>(&'a self, key: &'a str, stale: &'a str) -> BoxFuture<'a, Result<bool, TokenStoreError>> {
+///         Box::pin(async move {
+///             let mut map = self.map()?;
+///             let hit = map.get(key).is_some_and(|t| t.access_token == stale);
+///             if hit {
+///                 map.remove(key);
+///             }
+///             Ok(hit)
+///         })
+///     }
+/// }
+///
+/// let store = std::sync::Arc::new(Shared::default());
+/// let client = yundong_sdk::Client::builder("wx0123456789abcdef", "secret").token_store(store).build()?;
+/// # Ok::<(), yundong_sdk::Error>(())
+/// ```
 pub trait TokenStore: Send + Sync + 'static {
     /// The stored token, if any.
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<CachedToken>, TokenStoreError>>;

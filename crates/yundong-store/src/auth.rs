@@ -4,7 +4,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Result, Store, StoreError, flag};
+use crate::{DayTotal, Result, Store, StoreError, flag};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -29,6 +29,8 @@ pub struct Gate {
     pub werun: bool,
     pub grant: Option<bool>,
     pub session: Option<SessionRow>,
+    /// Day totals in the requested range, ascending; days without data are absent.
+    pub days: Vec<DayTotal>,
 }
 
 /// Why a login code could not be exchanged. Nothing was changed in any of these cases.
@@ -165,23 +167,48 @@ impl Store {
     }
 
     /// What gates an open-data call, in one read: whether the user has WeRun on, the user's decision on `scope` for
-    /// the app (`None` undecided), and the (app, user) session, if any. `None` for an unknown user.
-    pub async fn gate(&self, user_id: i64, app_id: i64, scope: &str) -> Result<Option<Gate>> {
+    /// the app (`None` undecided), the (app, user) session if any, and the user's day totals for days in
+    /// `[first_day, last_day]` (ascending). `None` for an unknown user.
+    pub async fn gate(
+        &self,
+        user_id: i64,
+        app_id: i64,
+        scope: &str,
+        first_day: i64,
+        last_day: i64,
+    ) -> Result<Option<Gate>> {
         let row = sqlx::query(
             "SELECT u.werun, (SELECT allow FROM grants WHERE user_id = $1 AND app_id = $2 AND scope = $3) AS allow,
-                    s.session_key, s.expires_at
+                    s.session_key, s.expires_at,
+                    (SELECT string_agg(CAST(d.day AS TEXT) || ':' || CAST(d.steps AS TEXT), ',')
+                     FROM (SELECT day, MAX(steps) AS steps FROM daily_steps
+                           WHERE user_id = $1 AND day >= $4 AND day <= $5 GROUP BY day) AS d) AS days
              FROM users u LEFT JOIN sessions s ON s.app_id = $2 AND s.user_id = u.id
              WHERE u.id = $1",
         )
         .bind(user_id)
         .bind(app_id)
         .bind(scope)
+        .bind(first_day)
+        .bind(last_day)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let allow: Option<i64> = row.try_get("allow")?;
         let key: Option<String> = row.try_get("session_key")?;
         let expires: Option<i64> = row.try_get("expires_at")?;
+        let packed: Option<String> = row.try_get("days")?;
+        let mut days = Vec::new();
+        for pair in packed.as_deref().unwrap_or("").split(',').filter(|p| !p.is_empty()) {
+            let parsed = pair.split_once(':').and_then(|(d, s)| {
+                Some(DayTotal {
+                    day: d.parse().ok()?,
+                    steps: s.parse().ok()?,
+                })
+            });
+            days.push(parsed.ok_or(StoreError::Invalid("unreadable day totals"))?);
+        }
+        days.sort_unstable_by_key(|d| d.day);
         Ok(Some(Gate {
             werun: row.try_get::<i64, _>("werun")? != 0,
             grant: allow.map(|a| a != 0),
@@ -189,6 +216,7 @@ impl Store {
                 session_key,
                 expires_at,
             }),
+            days,
         }))
     }
 

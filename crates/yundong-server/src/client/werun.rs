@@ -36,9 +36,12 @@ pub async fn get_werun_data(
     const API: &str = "getWeRunData";
     let store_err = |e| ClientError::store(API, e);
     let app = app(&state, API, &req.appid).await?;
+    let now = state.now();
+    let window = state.config.day_zone.window(now);
+    let (first_day, last_day) = (window[0], window[window.len() - 1]);
     let gate = state
         .store
-        .gate(user_id, app.id, SCOPE_WERUN)
+        .gate(user_id, app.id, SCOPE_WERUN, first_day, last_day)
         .await
         .map_err(store_err)?;
     let Some(gate) = gate else {
@@ -51,7 +54,7 @@ pub async fn get_werun_data(
     if !gate.werun {
         return Err(ClientError::fail(API, "device not support"));
     }
-    let (grant, session) = (gate.grant, gate.session);
+    let (grant, session, gate_days) = (gate.grant, gate.session, gate.days);
     match grant {
         Some(true) => {}
         Some(false) => return Err(ClientError::fail(API, "auth deny")),
@@ -69,11 +72,10 @@ pub async fn get_werun_data(
             None => return Err(ClientError::fail(API, "authorize no response")),
         },
     }
-    let now = state.now();
     let Some(session) = session.filter(|s| s.expires_at > now) else {
         return Err(ClientError::fail(API, "need login"));
     };
-    let data = opendata::werun_data(&state, &app, user_id).await.map_err(store_err)?;
+    let data = opendata::werun_data(&app, &window, &gate_days, now);
     let sealed = opendata::seal(&state, &app, &session.session_key, &data)
         .await
         .map_err(store_err)?

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use yundong_proto::crypto;
 use yundong_proto::werun::{StepInfo, Watermark, WeRunData};
-use yundong_store::{AppRow, StoreError};
+use yundong_store::{AppRow, DayTotal, StoreError};
 
 use crate::secrets;
 use crate::state::AppState;
@@ -49,15 +49,9 @@ pub async fn seal<T: Serialize>(
     }))
 }
 
-/// The user's WeRun data for the window ending today: 31 entries, ascending, zero-filled.
-pub async fn werun_data(state: &AppState, app: &AppRow, user_id: i64) -> Result<WeRunData, StoreError> {
-    let now = state.now();
-    let window = state.config.day_zone.window(now);
-    let totals = state
-        .store
-        .day_totals(user_id, window[0], window[window.len() - 1])
-        .await?;
-    let mut totals = totals.into_iter().peekable();
+/// The WeRun data for `window` from the user's day totals: 31 entries, ascending, zero-filled.
+pub fn werun_data(app: &AppRow, window: &[i64], totals: &[DayTotal], now: i64) -> WeRunData {
+    let mut totals = totals.iter().peekable();
     let step_info_list = window
         .iter()
         .map(|&day| {
@@ -66,13 +60,13 @@ pub async fn werun_data(state: &AppState, app: &AppRow, user_id: i64) -> Result<
             StepInfo { timestamp: day, step }
         })
         .collect();
-    Ok(WeRunData {
+    WeRunData {
         step_info_list,
         watermark: Watermark {
             timestamp: now,
             appid: app.appid.clone(),
         },
-    })
+    }
 }
 
 const CLOUD_ID_VERSION: u8 = 1;
