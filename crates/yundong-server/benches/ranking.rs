@@ -154,7 +154,14 @@ async fn seed(url: &str, today: i64) {
             }
             let day = today - d * DAY;
             for _ in 0..1 + rng.below(5) {
-                let liker = [1, 2, 3, pool_first + rng.below(FRIEND_POOL as u64)][rng.below(4) as usize];
+                // Likers are the target's friends: now and then one of the viewers who have the target as a
+                // friend (so each viewer has liked a few hundred rows a day), otherwise another pool user.
+                let viewers = SIZES.iter().filter(|&&n| target < pool_first + n).count() as i64;
+                let liker = if rng.chance(10) {
+                    4 - viewers + rng.below(viewers as u64)
+                } else {
+                    pool_first + rng.below(FRIEND_POOL as u64)
+                };
                 likes.push(format!("({target}, {day}, {liker}, 0)"));
             }
         }
@@ -177,10 +184,6 @@ async fn seed(url: &str, today: i64) {
     );
 }
 
-fn viewer_row(id: i64) -> UserRow {
-    viewer(id)
-}
-
 fn viewer(id: i64) -> UserRow {
     UserRow {
         id,
@@ -188,6 +191,18 @@ fn viewer(id: i64) -> UserRow {
         werun: true,
         join_ranking: true,
     }
+}
+
+/// CPU time of every thread of this process (tokio's and the SQLite worker's), from /proc: a figure that another
+/// process's load on the machine inflates far less than wall time. 0 where /proc is missing.
+fn cpu_ns() -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|x| x.parse::<u64>().ok()))
+        .sum()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -198,20 +213,23 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let rt = Runtime::new().unwrap();
+    // YUNDONG_BENCH_DB=<file> keeps the seeded database there (and reuses it when it exists) for inspection.
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}?mode=rwc", dir.path().join("bench.sqlite").display());
+    let (path, reuse) = match std::env::var("YUNDONG_BENCH_DB") {
+        Ok(p) => (std::path::PathBuf::from(&p), std::path::Path::new(&p).exists()),
+        Err(_) => (dir.path().join("bench.sqlite"), false),
+    };
+    let url = format!("sqlite:{}?mode=rwc", path.display());
     let zone = DayZone::CHINA;
     let today = zone.day_start(1_760_000_000);
     let store = rt.block_on(async {
         let store = Store::connect(&url).await.unwrap();
-        seed(&url, today).await;
+        if !reuse {
+            seed(&url, today).await;
+        }
         store
     });
 
-    if std::env::var("EXP").is_ok() {
-        experiment(&rt, &store, &url, today);
-        return;
-    }
     let mut c = Criterion::default().configure_from_args();
     {
         let mut group = c.benchmark_group("ranking");
@@ -236,8 +254,8 @@ fn main() {
     let mut table = String::from("\nranking latency over a timed loop (after 50 warm-up calls)\n");
     let _ = writeln!(
         table,
-        "{:>8} {:>7} {:>10} {:>10} {:>10} {:>10}",
-        "friends", "calls", "p50", "p90", "p99", "max"
+        "{:>8} {:>7} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "friends", "calls", "p50", "p90", "p99", "max", "cpu/call"
     );
     for (i, size) in SIZES.into_iter().enumerate() {
         let v = viewer(i as i64 + 1);
@@ -250,120 +268,25 @@ fn main() {
             black_box(rt.block_on(ranking::ranking(&store, zone, &v, today)).is_ok());
         }
         let mut times = Vec::with_capacity(calls);
+        let cpu0 = cpu_ns();
         for _ in 0..calls {
             let t = Instant::now();
             black_box(rt.block_on(ranking::ranking(&store, zone, &v, today)).is_ok());
             times.push(t.elapsed());
         }
+        let cpu = Duration::from_nanos((cpu_ns() - cpu0) / calls as u64);
         times.sort_unstable();
         let _ = writeln!(
             table,
-            "{size:>8} {calls:>7} {:>10.1?} {:>10.1?} {:>10.1?} {:>10.1?}",
+            "{size:>8} {calls:>7} {:>10.1?} {:>10.1?} {:>10.1?} {:>10.1?} {:>12.1?}",
             percentile(&times, 0.50),
             percentile(&times, 0.90),
             percentile(&times, 0.99),
-            times[times.len() - 1]
+            times[times.len() - 1],
+            cpu
         );
     }
-    println!("{table}");
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("{table}load average while measuring: {load}");
     rt.block_on(store.close());
-}
-
-fn cpu_ns() -> u64 {
-    let mut total = 0;
-    if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
-        for t in dir.flatten() {
-            if let Ok(s) = std::fs::read_to_string(t.path().join("schedstat")) {
-                total += s
-                    .split_whitespace()
-                    .next()
-                    .and_then(|x| x.parse::<u64>().ok())
-                    .unwrap_or(0);
-            }
-        }
-    }
-    total
-}
-
-fn experiment(rt: &Runtime, store: &Store, url: &str, today: i64) {
-    use sqlx::Row;
-    let native = rt.block_on(sqlx::SqlitePool::connect(url)).unwrap();
-    let anyp = rt.block_on(sqlx::AnyPool::connect(url)).unwrap();
-    let sql = std::fs::read_to_string("/tmp/rk/q1.sql").unwrap();
-    let count_sql = format!("SELECT COUNT(*) AS n, SUM(steps) AS s FROM ({sql}) x");
-    for viewer in [1i64, 3] {
-        let mut run = |name: &str, f: &mut dyn FnMut() -> usize| {
-            for _ in 0..10 {
-                f();
-            }
-            let n = 50;
-            let (c0, t0) = (cpu_ns(), Instant::now());
-            let mut rows = 0;
-            for _ in 0..n {
-                rows = f();
-            }
-            let (wall, cpu) = (t0.elapsed() / n, (cpu_ns() - c0) / n as u64);
-            println!(
-                "viewer {viewer} {name:<28} rows {rows:>6} wall {wall:>10.1?} cpu {:>10.1?}",
-                Duration::from_nanos(cpu)
-            );
-        };
-        run("store.ranking_rows (any)", &mut || {
-            rt.block_on(store.ranking_rows(viewer, today)).unwrap().len()
-        });
-        run("service ranking", &mut || {
-            rt.block_on(ranking::ranking(store, DayZone::CHINA, &viewer_row(viewer), today))
-                .ok()
-                .unwrap()
-                .ranking
-                .len()
-        });
-        run("native sqlite fetch_all", &mut || {
-            rt.block_on(
-                sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(viewer)
-                    .bind(today)
-                    .fetch_all(&native),
-            )
-            .unwrap()
-            .len()
-        });
-        run("any pool fetch_all", &mut || {
-            rt.block_on(
-                sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(viewer)
-                    .bind(today)
-                    .fetch_all(&anyp),
-            )
-            .unwrap()
-            .len()
-        });
-        let packed = std::fs::read_to_string("/tmp/rk/q2pg.sql").unwrap();
-        run("packed string_agg (any)", &mut || {
-            rt.block_on(
-                sqlx::query(sqlx::AssertSqlSafe(packed.clone()))
-                    .bind(viewer)
-                    .bind(today)
-                    .bind("\u{1f}")
-                    .bind("\u{1e}")
-                    .fetch_one(&anyp),
-            )
-            .unwrap()
-            .try_get::<String, _>("packed")
-            .unwrap()
-            .split('\u{1e}')
-            .count()
-        });
-        run("count only (any)", &mut || {
-            rt.block_on(
-                sqlx::query(sqlx::AssertSqlSafe(count_sql.clone()))
-                    .bind(viewer)
-                    .bind(today)
-                    .fetch_one(&anyp),
-            )
-            .unwrap()
-            .try_get::<i64, _>("n")
-            .unwrap() as usize
-        });
-    }
 }
