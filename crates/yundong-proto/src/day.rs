@@ -55,15 +55,19 @@ impl DayZone {
     }
 
     /// Local midnight (as a Unix timestamp) of the day that contains `ts`.
+    ///
+    /// Total: any `i64` may come from a request (`setstep`'s `timestamp`), so the arithmetic is done in `i128`; the
+    /// first day of the `i64` range, whose midnight lies before `i64::MIN`, clamps to `i64::MIN`.
     pub fn day_start(self, ts: i64) -> i64 {
-        let local = ts + i64::from(self.offset_secs);
-        ts - local.rem_euclid(DAY)
+        let ts = i128::from(ts);
+        let start = ts - (ts + i128::from(self.offset_secs)).rem_euclid(i128::from(DAY));
+        i64::try_from(start).unwrap_or(i64::MIN)
     }
 
     /// The 31 day starts of the window ending on the day of `now`, ascending; the last one is today.
     pub fn window(self, now: i64) -> [i64; WINDOW_DAYS] {
         let today = self.day_start(now);
-        std::array::from_fn(|i| today - (WINDOW_DAYS - 1 - i) as i64 * DAY)
+        std::array::from_fn(|i| today.saturating_sub((WINDOW_DAYS - 1 - i) as i64 * DAY))
     }
 
     /// Whether the day starting at `day` lies inside the window of `now` (not before it, not in the future).
@@ -72,11 +76,15 @@ impl DayZone {
         day >= w[0] && day <= w[WINDOW_DAYS - 1] && self.day_start(day) == day
     }
 
-    /// The day start of a `YYYY-MM-DD` local date.
+    /// The day start of a `YYYY-MM-DD` local date: ASCII digits only, so `+001-+1-+5` (which `str::parse` would
+    /// read as year 1, January 5) is refused like any other text that is not a date.
     pub fn parse_date(self, text: &str) -> Option<i64> {
         let mut parts = text.split('-');
         let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        if ![y, m, d].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
             return None;
         }
         let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;

@@ -11,6 +11,10 @@ pub enum ErrCode {
     SystemError,
     InvalidCredential,
     InvalidGrantType,
+    InvalidAccessToken,
+    IpNotInWhitelist,
+    CodeBlocked,
+    AppsecretFrozen,
     InvalidOpenid,
     InvalidAppid,
     InvalidUrl,
@@ -35,10 +39,14 @@ pub enum ErrCode {
 }
 
 impl ErrCode {
-    pub const ALL: [ErrCode; 24] = [
+    pub const ALL: [ErrCode; 28] = [
         ErrCode::SystemError,
         ErrCode::InvalidCredential,
         ErrCode::InvalidGrantType,
+        ErrCode::InvalidAccessToken,
+        ErrCode::IpNotInWhitelist,
+        ErrCode::CodeBlocked,
+        ErrCode::AppsecretFrozen,
         ErrCode::InvalidOpenid,
         ErrCode::InvalidAppid,
         ErrCode::InvalidUrl,
@@ -72,6 +80,12 @@ impl ErrCode {
                  getStableAccessToken, more details at https://mmbizurl.cn/s/JtxxFh33r",
             ),
             ErrCode::InvalidGrantType => (40002, "invalid grant_type"),
+            // Known to clients (they treat 40014 like 40001); yundong has no IP whitelist, code blocking or secret
+            // freezing, so it never answers 40164, 40226 or 40243 itself.
+            ErrCode::InvalidAccessToken => (40014, "invalid access_token"),
+            ErrCode::IpNotInWhitelist => (40164, "invalid ip, not in whitelist"),
+            ErrCode::CodeBlocked => (40226, "code blocked"),
+            ErrCode::AppsecretFrozen => (40243, "AppSecret frozen"),
             ErrCode::InvalidOpenid => (40003, "invalid openid"),
             ErrCode::InvalidAppid => (40013, "invalid appid"),
             ErrCode::InvalidCode => (40029, "invalid code"),

@@ -5,7 +5,7 @@ pub use yundong_proto::crypto::{DecryptError, Field};
 pub use yundong_proto::opendata::OpenDataError;
 
 /// An `errcode` as the server sent it: a code of the catalog ([`ErrCode`]), or one the catalog does not know, kept
-/// as a number (WeChat has hundreds; 40014, 40164, 40226 … are common).
+/// as a number (WeChat has hundreds beyond the catalog).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApiCode {
     /// A code of yundong's catalog.
@@ -14,7 +14,7 @@ pub enum ApiCode {
     Unknown(i32),
 }
 
-/// `40014 invalid access_token`: not in yundong's catalog, but WeChat sends it for a malformed or foreign token.
+/// `40014 invalid access_token`: WeChat sends it for a malformed or foreign token.
 pub const INVALID_ACCESS_TOKEN: i32 = 40014;
 
 impl ApiCode {

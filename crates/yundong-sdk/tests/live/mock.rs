@@ -216,12 +216,12 @@ async fn quotas_are_never_retried() {
 async fn unknown_errcodes_are_kept() {
     let server = MockServer::start().await;
     Mock::given(path("/sns/jscode2session"))
-        .respond_with(wx_error(40226, "code blocked"))
+        .respond_with(wx_error(61451, "invalid parameter"))
         .mount(&server)
         .await;
     let e = client(&server).code2session("code").await.unwrap_err();
-    assert_eq!(e.api_code(), Some(yundong_sdk::ApiCode::Unknown(40226)));
-    assert!(e.to_string().contains("40226") && e.to_string().contains("code blocked"));
+    assert_eq!(e.api_code(), Some(yundong_sdk::ApiCode::Unknown(61451)));
+    assert!(e.to_string().contains("61451") && e.to_string().contains("invalid parameter"));
 }
 
 #[tokio::test]
