@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::process::{ADMIN, Server};
+use crate::process::{ADMIN, Server, get, post};
 
 const USERS: usize = 6;
 
@@ -16,16 +16,8 @@ async fn create_users(base: &str) -> Vec<String> {
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for i in 0..USERS {
-        let v: Value = http
-            .post(format!("{base}/admin/v1/users"))
-            .bearer_auth(ADMIN)
-            .json(&json!({"nickname": format!("crash{i}")}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = json!({"nickname": format!("crash{i}")});
+        let v = post(&http, format!("{base}/admin/v1/users"), Some(ADMIN), body).await;
         tokens.push(v["token"].as_str().unwrap().to_owned());
     }
     tokens
@@ -127,48 +119,29 @@ async fn acknowledged_uploads_survive_sigkill() {
 /// A user's stored day totals, through the client API (a fresh app, login, exchange, getWeRunData, decrypt).
 async fn read_days(base: &str, token: &str) -> HashMap<String, i64> {
     let http = reqwest::Client::new();
-    let app: Value = http
-        .post(format!("{base}/admin/v1/apps"))
-        .bearer_auth(ADMIN)
-        .json(&json!({"name": "reader"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app = post(
+        &http,
+        format!("{base}/admin/v1/apps"),
+        Some(ADMIN),
+        json!({"name": "reader"}),
+    )
+    .await;
     let (appid, secret) = (app["appid"].as_str().unwrap(), app["secret"].as_str().unwrap());
-    let code: Value = http
-        .post(format!("{base}/client/v1/wx/login"))
-        .bearer_auth(token)
-        .json(&json!({"appid": appid}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let sess: Value = http
-        .get(format!(
-            "{base}/sns/jscode2session?appid={appid}&secret={secret}&js_code={}&grant_type=authorization_code",
-            code["code"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let v: Value = http
-        .post(format!("{base}/client/v1/wx/getWeRunData"))
-        .bearer_auth(token)
-        .json(&json!({"appid": appid, "allow": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let code = post(
+        &http,
+        format!("{base}/client/v1/wx/login"),
+        Some(token),
+        json!({"appid": appid}),
+    )
+    .await;
+    let code = code["code"].as_str().unwrap();
+    let sess = get(
+        &http,
+        format!("{base}/sns/jscode2session?appid={appid}&secret={secret}&js_code={code}&grant_type=authorization_code"),
+    )
+    .await;
+    let body = json!({"appid": appid, "allow": true});
+    let v = post(&http, format!("{base}/client/v1/wx/getWeRunData"), Some(token), body).await;
     let plain = yundong_proto::crypto::decrypt(
         sess["session_key"].as_str().unwrap(),
         v["iv"].as_str().unwrap(),

@@ -4,7 +4,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::process::Server;
+use crate::process::{Server, post};
 
 #[tokio::test]
 async fn demo_seeds_users_friends_steps_and_a_working_app() {
@@ -40,27 +40,17 @@ async fn demo_seeds_users_friends_steps_and_a_working_app() {
     // The server serves it: the printed token signs in, the demo app logs in, and new users get fresh ids.
     let server = Server::start(&db, &[]);
     let http = reqwest::Client::new();
-    let v: Value = http
-        .post(format!("{}/client/v1/wx/login", server.base))
-        .bearer_auth(&token)
-        .json(&json!({"appid": summary["appid"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"appid": summary["appid"]});
+    let v = post(&http, format!("{}/client/v1/wx/login", server.base), Some(&token), body).await;
     assert_eq!(v["errMsg"], "login:ok", "{v}");
-    let v: Value = http
-        .post(format!("{}/admin/v1/users", server.base))
-        .bearer_auth(crate::process::ADMIN)
-        .json(&json!({"nickname": "after demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"nickname": "after demo"});
+    let v = post(
+        &http,
+        format!("{}/admin/v1/users", server.base),
+        Some(crate::process::ADMIN),
+        body,
+    )
+    .await;
     assert_eq!(v["user_id"], 301, "{v}");
     server.stop();
 }

@@ -1,21 +1,9 @@
 //! Secrets never reach the logs: a full flow against the real binary at the most verbose log level, in both log
 //! formats, then every secret the flow saw is searched for in everything the process printed.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::process::{ADMIN, Server};
-
-async fn post(http: &reqwest::Client, url: String, bearer: Option<&str>, body: Value) -> Value {
-    let mut req = http.post(url).json(&body);
-    if let Some(t) = bearer {
-        req = req.bearer_auth(t);
-    }
-    req.send().await.unwrap().json().await.unwrap()
-}
-
-async fn get(http: &reqwest::Client, url: String) -> Value {
-    http.get(url).send().await.unwrap().json().await.unwrap()
-}
+use crate::process::{ADMIN, Server, get, post};
 
 /// Run every operation that handles a secret; return the secrets seen.
 async fn full_flow(base: &str) -> Vec<String> {

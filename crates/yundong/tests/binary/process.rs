@@ -5,6 +5,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 pub const ADMIN: &str = "yda_binary_test_admin_token";
 
 pub struct Server {
@@ -79,4 +81,18 @@ impl Server {
         self.child.kill().unwrap();
         let _ = self.child.wait();
     }
+}
+
+/// POST a JSON body (with an optional bearer token) and parse the JSON answer.
+pub async fn post(http: &reqwest::Client, url: String, bearer: Option<&str>, body: Value) -> Value {
+    let mut req = http.post(url).json(&body);
+    if let Some(t) = bearer {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap().json().await.unwrap()
+}
+
+/// GET and parse the JSON answer.
+pub async fn get(http: &reqwest::Client, url: String) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
 }
