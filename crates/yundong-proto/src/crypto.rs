@@ -204,6 +204,19 @@ mod tests {
         assert!(decrypt(KEY, IV, &DATA.replace('+', " ")).is_ok());
     }
 
+    /// Text that looks like base64 more often than not: real base64 of 0–40 bytes (16 most often), possibly
+    /// mangled, or any mix of base64 characters, padding, spaces, URL-safe characters, line breaks and non-ASCII.
+    fn b64ish() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => proptest::collection::vec(any::<u8>(), 16..=16).prop_map(|b| encode_b64(&b)),
+            2 => proptest::collection::vec(any::<u8>(), 0..40).prop_map(|b| encode_b64(&b)),
+            1 => proptest::collection::vec(any::<u8>(), 0..40).prop_map(|b| encode_b64(&b).replace('+', " ")),
+            1 => "[A-Za-z0-9+/=]{0,48}",
+            1 => "[A-Za-z0-9+/= _\\-\r\n]{0,48}",
+            1 => ".{0,32}",
+        ]
+    }
+
     proptest! {
         #[test]
         fn round_trip(key in any::<[u8; 16]>(), iv in any::<[u8; 16]>(), plain in proptest::collection::vec(any::<u8>(), 0..600)) {
@@ -211,6 +224,49 @@ mod tests {
             prop_assert_eq!(STANDARD.decode(&ct).unwrap().len(), (plain.len() / 16 + 1) * 16);
             let back = decrypt(&encode_b64(&key), &encode_b64(&iv), &ct).unwrap();
             prop_assert_eq!(back, plain);
+        }
+
+        /// Base64-ish text in all three inputs (the standard and URL-safe alphabets, padding in odd places, spaces
+        /// for mangled `+`, line breaks, non-ASCII): `decrypt` answers, never panics, and its error names the first
+        /// input that is wrong, with the lengths it saw.
+        #[test]
+        fn decrypt_never_panics_on_base64ish_text(
+            key in b64ish(),
+            iv in b64ish(),
+            data in b64ish(),
+        ) {
+            match decrypt(&key, &iv, &data) {
+                Ok(plain) => {
+                    let ct = decode_b64(Field::EncryptedData, &data).unwrap_or_default();
+                    prop_assert!(plain.len() < ct.len() && plain.len() + 16 >= ct.len());
+                }
+                Err(DecryptError::BadBase64(Field::SessionKey) | DecryptError::BadKeyLength(_)) => {
+                    prop_assert!(decode_b64(Field::SessionKey, &key).map_or(true, |k| k.len() != 16));
+                }
+                Err(DecryptError::BadBase64(Field::Iv) | DecryptError::BadIvLength(_)) => {
+                    prop_assert_eq!(decode_b64(Field::SessionKey, &key).map(|k| k.len()), Ok(16));
+                    prop_assert!(decode_b64(Field::Iv, &iv).map_or(true, |v| v.len() != 16));
+                }
+                Err(DecryptError::BadBase64(Field::EncryptedData)) => {
+                    prop_assert!(decode_b64(Field::EncryptedData, &data).is_err());
+                }
+                Err(DecryptError::BadCiphertextLength(n)) => prop_assert!(n == 0 || n % 16 != 0),
+                Err(DecryptError::BadPadding) => {}
+                Err(e @ DecryptError::BadJson(_)) => prop_assert!(false, "decrypt never parses JSON: {e}"),
+            }
+        }
+
+        /// Valid key and iv, ciphertext of any length in blocks or not: an answer, never a panic.
+        #[test]
+        fn decrypt_never_panics_on_any_ciphertext(
+            key in any::<[u8; 16]>(),
+            iv in any::<[u8; 16]>(),
+            ct in proptest::collection::vec(any::<u8>(), 0..200),
+            mangle in any::<bool>(),
+        ) {
+            let text = encode_b64(&ct);
+            let text = if mangle { format!("{}\n", text.replace('+', " ")) } else { text };
+            let _ = decrypt(&encode_b64(&key), &encode_b64(&iv), &text);
         }
 
         #[test]

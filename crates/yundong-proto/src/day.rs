@@ -153,7 +153,79 @@ mod tests {
         assert_eq!(DayZone::CHINA.parse_date("2019-2-3"), None);
     }
 
+    #[test]
+    fn extreme_timestamps_do_not_overflow() {
+        // Regression: `setstep?timestamp=-9223372036854775808` with a valid token panicked (i64 overflow) in
+        // `day_start`. Every i64 now has a day start, and the ends of the range are outside every window.
+        for z in [
+            DayZone::CHINA,
+            DayZone::new(-18 * 3600).unwrap(),
+            DayZone::new(18 * 3600).unwrap(),
+        ] {
+            for ts in [i64::MIN, i64::MIN + 1, i64::MAX - 1, i64::MAX] {
+                let d = z.day_start(ts);
+                assert!(d <= ts);
+                assert!(!z.in_window(d, 1_574_338_655), "{ts}");
+                let _ = z.window(ts);
+                let _ = z.format_date(ts);
+            }
+            assert_eq!(z.day_start(i64::MIN), i64::MIN);
+        }
+    }
+
+    #[test]
+    fn dates_are_ascii_digits_only() {
+        let z = DayZone::CHINA;
+        for text in [
+            "+019-10-22",
+            "2019-+1-22",
+            "2019-10-+2",
+            " 019-10-22",
+            "2019-1٠-22",
+            "2019-10-2\n",
+        ] {
+            assert_eq!(z.parse_date(text), None, "{text:?}");
+        }
+        assert_eq!(
+            z.parse_date("0001-01-01").map(|d| z.format_date(d)).as_deref(),
+            Some("0001-01-01")
+        );
+    }
+
     proptest! {
+        /// Total over every i64 (a request can carry any): never a panic, and the answer is a day start at or
+        /// before `ts`, less than a day before it, away from the two ends of the range.
+        #[test]
+        fn day_start_is_total(ts in any::<i64>(), off in -64_800i32..=64_800) {
+            let z = DayZone::new(off).unwrap();
+            let d = z.day_start(ts);
+            prop_assert!(d <= ts);
+            if ts > i64::MIN + 86_400 {
+                prop_assert!(ts - d < 86_400);
+                prop_assert_eq!(z.day_start(d), d);
+            }
+            let _ = z.in_window(ts, ts);
+            let _ = z.window(ts);
+        }
+
+        /// A date text that parses is a local midnight that formats back to the same text; any other text is
+        /// refused without a panic.
+        #[test]
+        fn parse_date_round_trips(text in prop_oneof!["[0-9]{4}-[0-9]{2}-[0-9]{2}", "[-+0-9]{1,5}-[-+0-9]{1,3}-[-+0-9]{1,3}", ".{0,12}"], off in -64_800i32..=64_800) {
+            let z = DayZone::new(off).unwrap();
+            if let Some(day) = z.parse_date(&text) {
+                prop_assert_eq!(z.day_start(day), day);
+                prop_assert_eq!(z.format_date(day), text);
+            }
+        }
+
+        #[test]
+        fn zone_parsing_never_panics(text in ".{0,12}") {
+            if let Some(z) = DayZone::parse(&text) {
+                prop_assert!(z.offset_secs().abs() <= 18 * 3600);
+            }
+        }
+
         #[test]
         fn day_start_is_idempotent_and_contains_ts(ts in -4_000_000_000i64..4_000_000_000, off in -64_800i32..64_800) {
             let z = DayZone::new(off).unwrap();

@@ -80,6 +80,7 @@ pub fn check_watermark(value: &Value, checks: &Checks) -> Result<(), OpenDataErr
 mod tests {
     use super::*;
     use crate::werun::WeRunData;
+    use proptest::prelude::*;
 
     const KEY: [u8; 16] = *b"0123456789abcdef";
     const IV: [u8; 16] = *b"fedcba9876543210";
@@ -119,6 +120,69 @@ mod tests {
             open::<WeRunData>(&k, &iv, &d, &late),
             Err(OpenDataError::TooOld { age: 61, max_age: 60 })
         );
+    }
+
+    fn checks() -> impl Strategy<Value = Checks> {
+        (
+            proptest::option::of(prop_oneof!["wx[0-9a-f]{16}", ".{0,20}"]),
+            proptest::option::of(any::<i64>()),
+            any::<i64>(),
+        )
+            .prop_map(|(appid, max_age, now)| Checks { appid, max_age, now })
+    }
+
+    proptest! {
+        /// Any three strings and any checks: an error or a value, never a panic.
+        #[test]
+        fn open_value_never_panics(key in ".{0,40}", iv in ".{0,40}", data in ".{0,200}", checks in checks()) {
+            let _ = open_value(&key, &iv, &data, &checks);
+        }
+
+        /// Sealed plaintexts of every shape (not JSON, JSON without a watermark, watermarks with wrong types, extreme
+        /// timestamps): `open_value` agrees with the rules written out again here.
+        #[test]
+        fn open_value_applies_exactly_the_watermark_rules(
+            body in prop_oneof![
+                Just(String::from("not json")),
+                Just(String::from("[]")),
+                Just(String::from(r#"{"stepInfoList":[]}"#)),
+                (prop_oneof!["wx[0-9a-f]{16}", Just(String::from("wx0123456789abcdef"))], any::<i64>())
+                    .prop_map(|(a, t)| format!(r#"{{"watermark":{{"appid":"{a}","timestamp":{t}}}}}"#)),
+                any::<i64>().prop_map(|t| format!(r#"{{"watermark":{{"appid":7,"timestamp":{t}}}}}"#)),
+                Just(String::from(r#"{"watermark":{"appid":"wx0123456789abcdef","timestamp":1.5}}"#)),
+                Just(String::from(r#"{"watermark":{"appid":"wx0123456789abcdef","timestamp":18446744073709551615}}"#)),
+            ],
+            checks in checks(),
+        ) {
+            let (k, iv, d) = sealed(&body);
+            let got = open_value(&k, &iv, &d, &checks);
+            let expected = match serde_json::from_str::<Value>(&body) {
+                Err(_) => Err("json"),
+                Ok(v) => {
+                    let wm = &v["watermark"];
+                    match (wm["appid"].as_str(), wm["timestamp"].as_i64()) {
+                        (Some(appid), Some(ts)) => {
+                            if checks.appid.as_deref().is_some_and(|want| want != appid) {
+                                Err("appid")
+                            } else if checks.max_age.is_some_and(|max| checks.now.saturating_sub(ts) > max) {
+                                Err("age")
+                            } else {
+                                Ok(v.clone())
+                            }
+                        }
+                        _ => Err("watermark"),
+                    }
+                }
+            };
+            let kind = got.map_err(|e| match e {
+                OpenDataError::Decrypt(DecryptError::BadJson(_)) => "json",
+                OpenDataError::AppIdMismatch { .. } => "appid",
+                OpenDataError::TooOld { .. } => "age",
+                OpenDataError::MissingWatermark => "watermark",
+                OpenDataError::Decrypt(_) => "decrypt",
+            });
+            prop_assert_eq!(kind, expected);
+        }
     }
 
     #[test]

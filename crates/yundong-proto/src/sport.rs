@@ -570,6 +570,91 @@ mod tests {
         })
     }
 
+    /// A JSON value that is an integer in JavaScript's sense (`30` or `30.0`, within ±2^53 when a float), as i64.
+    fn js_integer(v: &Value) -> Option<i64> {
+        let n = v.as_number()?;
+        if let Some(i) = n.as_i64() {
+            return Some(i);
+        }
+        let f = n.as_f64()?;
+        (f.is_finite() && f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
+    }
+
+    /// The rules, restated: an object; `typeId` an integer naming a catalog type; exactly one unit present (a `null`
+    /// unit is absent); the type allows it; its value an integer from 1 to the unit's maximum.
+    fn oracle(record: &Value) -> Option<SportRecord> {
+        let map = record.as_object()?;
+        let type_id = js_integer(map.get("typeId")?)?;
+        let allowed: &[&str] = match type_id {
+            1001..=1003 | 2001..=2008 => &["time", "calorie"],
+            3001..=3005 => &["time", "distance", "calorie"],
+            4001..=4003 => &["number", "calorie"],
+            _ => return None,
+        };
+        let present: Vec<(&str, &Value)> = ["time", "distance", "calorie", "number"]
+            .into_iter()
+            .filter_map(|f| map.get(f).filter(|v| !v.is_null()).map(|v| (f, v)))
+            .collect();
+        let [(field, value)] = present.as_slice() else {
+            return None;
+        };
+        if !allowed.contains(field) {
+            return None;
+        }
+        let max = match *field {
+            "time" => 1_440,
+            "distance" => 100_000,
+            _ => 10_000,
+        };
+        let value = js_integer(value).filter(|v| (1..=max).contains(v))?;
+        Some(SportRecord {
+            type_id,
+            unit: Unit::from_field(field)?,
+            value,
+        })
+    }
+
+    /// Records near the valid ones: catalog and non-catalog type ids, each unit absent, null, in range, at or past
+    /// its bounds, fractional, a whole float, a string; sometimes not an object at all.
+    fn record_like() -> impl Strategy<Value = Value> {
+        let type_id = prop_oneof![
+            4 => prop::sample::select(SPORTS.iter().map(|s| s.type_id).collect::<Vec<_>>()).prop_map(Value::from),
+            1 => prop_oneof![Just(1000i64), Just(1004), Just(2009), Just(3006), Just(4004), Just(0), Just(-3001)]
+                .prop_map(Value::from),
+            1 => Just(json!(3001.0)),
+            1 => Just(json!(3001.5)),
+            1 => Just(json!("3001")),
+            1 => Just(Value::Null),
+        ];
+        let unit_value = prop_oneof![
+            3 => Just(None),
+            1 => Just(Some(Value::Null)),
+            4 => (1i64..=1_440).prop_map(|v| Some(Value::from(v))),
+            1 => prop_oneof![Just(0i64), Just(-1), Just(1_441), Just(10_000), Just(10_001), Just(100_000), Just(100_001)]
+                .prop_map(|v| Some(Value::from(v))),
+            1 => Just(Some(json!(30.0))),
+            1 => Just(Some(json!(1.5))),
+            1 => Just(Some(json!(1e300))),
+            1 => Just(Some(json!(u64::MAX))),
+            1 => Just(Some(json!("30"))),
+            1 => Just(Some(json!(true))),
+        ];
+        let object =
+            (type_id, prop::array::uniform4(unit_value), any::<bool>()).prop_map(|(type_id, units, with_type)| {
+                let mut map = serde_json::Map::new();
+                if with_type {
+                    map.insert("typeId".into(), type_id);
+                }
+                for (field, v) in ["time", "distance", "calorie", "number"].into_iter().zip(units) {
+                    if let Some(v) = v {
+                        map.insert(field.into(), v);
+                    }
+                }
+                Value::Object(map)
+            });
+        prop_oneof![9 => object, 1 => Just(json!([{"typeId": 3001, "time": 1}])), 1 => Just(json!(3001))]
+    }
+
     proptest! {
         #[test]
         fn valid_records_always_pass(records in prop::collection::vec(valid_record(), 1..=MAX_RECORDS)) {
@@ -589,6 +674,18 @@ mod tests {
                     }
                 }
                 Err(e) => prop_assert!(e.message().starts_with("recordList")),
+            }
+        }
+
+        /// Accepts exactly the valid records: an independent oracle (written from DESIGN §5.10 and spec §5.2, not from
+        /// the validator) decides each record, and `validate_record` must agree, with the same record when valid.
+        #[test]
+        fn accepts_exactly_what_the_oracle_calls_valid(record in record_like()) {
+            let expected = oracle(&record);
+            let got = validate_record(0, &record);
+            prop_assert_eq!(got.clone().ok(), expected, "{} -> {:?}", record, got);
+            if let Err(e) = got {
+                prop_assert!(e.message().starts_with("recordList[0]"), "{}", e);
             }
         }
 

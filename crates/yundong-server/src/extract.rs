@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use yundong_proto::crypto;
@@ -52,31 +52,33 @@ impl WxParams {
     pub fn has_body(&self) -> bool {
         !self.body.is_empty()
     }
-}
 
-impl<S: Send + Sync> FromRequest<S> for WxParams {
-    type Rejection = WxError;
+    /// The parameters of a call to `uri` with `body`: the query string's pairs (the first of a repeated name wins)
+    /// and, unless the body is empty or blank, its JSON object (47001 when it is not one). Pure, so that it can be
+    /// tested on any input; the extractor does the same in two steps around reading the body.
+    pub fn parse(uri: &Uri, body: &[u8]) -> Result<WxParams, WxError> {
+        let query = Self::parse_query(uri)?;
+        Self::with_body(query, body)
+    }
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let query = match Query::<Vec<(String, String)>>::try_from_uri(req.uri()) {
+    fn parse_query(uri: &Uri) -> Result<HashMap<String, String>, WxError> {
+        match Query::<Vec<(String, String)>>::try_from_uri(uri) {
             Ok(Query(pairs)) => {
                 let mut map = HashMap::new();
                 for (k, v) in pairs {
                     map.entry(k).or_insert(v);
                 }
-                map
+                Ok(map)
             }
-            Err(_) => {
-                return Err(WxError::with(ErrCode::DataFormatError, "malformed query string"));
-            }
-        };
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| WxError::with(ErrCode::DataFormatError, "request body too large or unreadable"))?;
-        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Err(_) => Err(WxError::with(ErrCode::DataFormatError, "malformed query string")),
+        }
+    }
+
+    fn with_body(query: HashMap<String, String>, body: &[u8]) -> Result<WxParams, WxError> {
+        let body = if body.iter().all(u8::is_ascii_whitespace) {
             Map::new()
         } else {
-            match serde_json::from_slice::<Value>(&bytes) {
+            match serde_json::from_slice::<Value>(body) {
                 Ok(Value::Object(map)) => map,
                 Ok(_) => {
                     return Err(WxError::with(ErrCode::DataFormatError, "body must be a JSON object"));
@@ -87,6 +89,18 @@ impl<S: Send + Sync> FromRequest<S> for WxParams {
             }
         };
         Ok(WxParams { query, body })
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for WxParams {
+    type Rejection = WxError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let query = WxParams::parse_query(req.uri())?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| WxError::with(ErrCode::DataFormatError, "request body too large or unreadable"))?;
+        WxParams::with_body(query, &bytes)
     }
 }
 
@@ -224,5 +238,113 @@ impl FromRequestParts<AppState> for AdminAuth {
                 "wrong admin token",
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every byte percent-encoded: what a client sends for any text.
+    fn encode(text: &str) -> String {
+        text.bytes().map(|b| format!("%{b:02X}")).collect()
+    }
+
+    fn uri(query: &str) -> Option<Uri> {
+        format!("/sns/jscode2session?{query}").parse().ok()
+    }
+
+    fn json_leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::from),
+            Just(serde_json::json!([1, "a"])),
+            Just(serde_json::json!({"k": "v"})),
+        ]
+    }
+
+    proptest! {
+        /// Any query text a URI can carry and any body bytes: parameters or a 47001, never a panic.
+        #[test]
+        fn parsing_never_panics(
+            query in prop_oneof![
+                "[a-z_=&%+0-9A-F;.~*-]{0,60}",
+                proptest::collection::vec(any::<u8>(), 0..30)
+                    .prop_map(|b| b.iter().map(|b| format!("%{b:02X}")).collect::<String>()),
+                proptest::collection::vec(any::<u8>(), 0..30)
+                    .prop_map(|b| format!("appid={}&appid=x&=&&secret", b.iter().map(|b| format!("%{b:02x}")).collect::<String>())),
+            ],
+            body in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..80),
+                "[ \t\r\n{}\\[\\]\":,a-z0-9.eE+-]{0,60}".prop_map(String::into_bytes),
+            ],
+        ) {
+            let uri = uri(&query);
+            prop_assert!(uri.is_some(), "{}", query);
+            if let Some(uri) = uri {
+                match WxParams::parse(&uri, &body) {
+                    Ok(params) => {
+                        for name in ["appid", "secret", "js_code", "access_token"] {
+                            if let Some(v) = params.get(name) {
+                                prop_assert!(!v.is_empty());
+                            }
+                        }
+                    }
+                    Err(e) => prop_assert_eq!(e.code, ErrCode::DataFormatError),
+                }
+            }
+        }
+
+        /// Parameters read back as sent: the first non-empty query value of a name wins over the body; a body's
+        /// strings, numbers and booleans count as text; empty strings, nulls, arrays and objects count as absent.
+        #[test]
+        fn query_wins_then_body_scalars(
+            query in proptest::collection::vec(("[a-z_]{1,6}", ".{0,10}"), 0..6),
+            body in proptest::collection::btree_map("[a-z_]{1,6}", json_leaf(), 0..6),
+        ) {
+            let text: Vec<String> = query.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+            let uri = uri(&text.join("&")).expect("a percent-encoded query is a valid URI");
+            let body_json = serde_json::to_vec(&body).expect("a map serialises");
+            let params = WxParams::parse(&uri, &body_json).expect("an object body parses");
+            // As JSON text means it (serde_json's float parsing may differ from the f64 written in the last digit).
+            let body: Map<String, Value> = serde_json::from_slice(&body_json).expect("reparses");
+            let names = query.iter().map(|(k, _)| k.clone()).chain(body.keys().cloned());
+            for name in names {
+                let from_query = query.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+                let expected = match from_query.filter(|v| !v.is_empty()) {
+                    Some(v) => Some(v),
+                    None => match body.get(&name) {
+                        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                        Some(Value::Number(n)) => Some(n.to_string()),
+                        Some(Value::Bool(b)) => Some(b.to_string()),
+                        _ => None,
+                    },
+                };
+                prop_assert_eq!(params.get(&name), expected, "{}", name);
+            }
+        }
+
+        /// A body that is JSON but not an object is refused with 47001, whatever the query.
+        #[test]
+        fn non_object_bodies_are_refused(leaf in json_leaf()) {
+            prop_assume!(!leaf.is_object());
+            let uri = uri("appid=x").expect("valid");
+            let body = serde_json::to_vec(&leaf).expect("serialises");
+            let got = WxParams::parse(&uri, &body).map(|_| ()).map_err(|e| e.code);
+            prop_assert_eq!(got, Err(ErrCode::DataFormatError));
+        }
+    }
+
+    #[test]
+    fn blank_body_means_no_body_and_stray_percent_is_literal() {
+        let uri = uri("appid=%zz&appid=second&secret=").expect("valid");
+        let params = WxParams::parse(&uri, b" \r\n\t").expect("blank body");
+        assert_eq!(params.get("appid").as_deref(), Some("%zz"));
+        assert_eq!(params.get("secret"), None);
+        assert!(!params.has_body());
     }
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use utoipa::openapi::schema::AnyOfBuilder;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{RefOr, Schema};
+use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 use yundong_proto::errcode::{ErrorBody, OkBody};
 use yundong_proto::wechat::{AccessTokenResponse, Code2SessionResponse, GetOpenDataResponse, ResetSessionKeyResponse};
@@ -84,6 +84,8 @@ const ERR_MSG: &str = "ErrMsg";
 ///   would demand that exactly one matches.
 /// - Client API: every JSON 200 answer is its success body or `{"errMsg": "<api>:fail <reason>"}` (docs/API.md §2),
 ///   so it is written as `anyOf` the two.
+/// - Client and admin APIs: an operation that reads a request body answers 413 in its surface's error format when
+///   the body is over the server's limit (64 KiB by default), whether or not its own annotation says so.
 pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     if let Some(components) = doc.components.as_mut() {
         for (name, schema) in &mut components.schemas {
@@ -109,7 +111,25 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
             &mut item.delete,
         ];
         for op in ops.into_iter().flatten() {
-            if !op.tags.iter().flatten().any(|t| t == "client") {
+            let tagged = |tag: &str| op.tags.iter().flatten().any(|t| t == tag);
+            let error_body = if tagged("client") {
+                ERR_MSG
+            } else if tagged("admin") {
+                "AdminError"
+            } else {
+                continue;
+            };
+            if op.request_body.is_some() && !op.responses.responses.contains_key("413") {
+                let content = ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name(error_body)))
+                    .build();
+                let too_large = ResponseBuilder::new()
+                    .description("The request body is over the server's limit (64 KiB by default)")
+                    .content("application/json", content)
+                    .build();
+                op.responses.responses.insert("413".to_owned(), RefOr::T(too_large));
+            }
+            if error_body != ERR_MSG {
                 continue;
             }
             let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {

@@ -7,6 +7,7 @@ mod admin;
 mod bad_input;
 mod checkin;
 mod client_werun;
+mod hostile;
 mod multi_node;
 mod ranking;
 mod rate_limits;
