@@ -1,6 +1,6 @@
-//! SIGKILL during concurrent step uploads: after a restart every acknowledged write is there, and nothing is
-//! half-written (each stored value is exactly one that was sent). Repeated several times on the same database;
-//! on PostgreSQL too when `YUNDONG_TEST_POSTGRES` is set.
+//! SIGKILL during concurrent step uploads and check-ins: after a restart every acknowledged write is there, and
+//! nothing is half-written (each stored step value is exactly one that was sent; each check-in has its whole record
+//! list). Repeated several times on the same database; on PostgreSQL too when `YUNDONG_TEST_POSTGRES` is set.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,6 +11,14 @@ use serde_json::{Value, json};
 use crate::process::{ADMIN, Server, get, post};
 
 const USERS: usize = 6;
+
+/// The fitness app the users check in with (only that category may call shareToWeRun).
+async fn create_fitness_app(base: &str) -> String {
+    let http = reqwest::Client::new();
+    let body = json!({"name": "crash fitness", "category": "体育-在线健身", "werun_share": true});
+    let app = post(&http, format!("{base}/admin/v1/apps"), Some(ADMIN), body).await;
+    app["appid"].as_str().unwrap().to_owned()
+}
 
 async fn create_users(base: &str) -> Vec<String> {
     let http = reqwest::Client::new();
@@ -29,6 +37,8 @@ async fn create_users(base: &str) -> Vec<String> {
 struct Seen {
     acked: HashMap<(usize, String), i64>,
     in_flight: HashMap<usize, (String, i64)>,
+    /// Acknowledged check-in ids per user, with the record value sent.
+    check_ins: HashMap<usize, Vec<(i64, i64)>>,
 }
 
 /// Upload until the server dies.
@@ -79,6 +89,7 @@ async fn acknowledged_uploads_survive_sigkill() {
     let (db, _dir) = yundong_testkit::fresh_database().await;
     let server = Server::start(&db, &[]);
     let tokens = create_users(&server.base).await;
+    let appid = create_fitness_app(&server.base).await;
     server.stop();
     for round in 1..=3 {
         let server = Server::start(&db, &[]);
@@ -102,6 +113,20 @@ async fn acknowledged_uploads_survive_sigkill() {
         // Restart on the same database and read every user's days back through the API.
         let server = Server::start(&db, &[]);
         for (u, token) in tokens.iter().enumerate() {
+            let stored = read_check_ins(&server.base, token).await;
+            for (id, minutes) in seen.check_ins.get(&u).into_iter().flatten() {
+                let records = stored
+                    .get(id)
+                    .unwrap_or_else(|| panic!("round {round}: acknowledged check-in {id} lost"));
+                assert_eq!(records.len(), 2, "round {round}: check-in {id} is whole");
+                assert_eq!(
+                    (records[0]["typeId"].as_i64(), records[0]["value"].as_i64()),
+                    (Some(3001), Some(*minutes))
+                );
+            }
+            for (id, records) in &stored {
+                assert_eq!(records.len(), 2, "round {round}: no half-written check-in ({id})");
+            }
             let days = read_days(&server.base, token).await;
             for ((_, date), steps) in seen.acked.iter().filter(|((au, _), _)| *au == u) {
                 let stored = days.get(date).copied().unwrap_or(-1);
@@ -114,6 +139,27 @@ async fn acknowledged_uploads_survive_sigkill() {
         }
         server.stop();
     }
+}
+
+/// A user's stored check-ins (id → records), through the detail API.
+async fn read_check_ins(base: &str, token: &str) -> HashMap<i64, Vec<Value>> {
+    let http = reqwest::Client::new();
+    let v: Value = http
+        .get(format!("{base}/client/v1/werun/detail"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["errMsg"], "detail:ok", "{v}");
+    v["checkins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["records"].as_array().unwrap().clone()))
+        .collect()
 }
 
 /// A user's stored day totals, through the client API (a fresh app, login, exchange, getWeRunData, decrypt).
