@@ -41,13 +41,33 @@ struct Seen {
     check_ins: HashMap<usize, Vec<(i64, i64)>>,
 }
 
-/// Upload until the server dies.
-async fn upload_until_killed(base: String, tokens: Vec<String>, round: i64, seen: Arc<Mutex<Seen>>) {
+/// Upload steps and check in until the server dies.
+async fn upload_until_killed(base: String, appid: String, tokens: Vec<String>, round: i64, seen: Arc<Mutex<Seen>>) {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     let mut tasks = Vec::new();
+    for (u, token) in tokens.clone().into_iter().enumerate() {
+        let (http, base, appid, seen) = (http.clone(), base.clone(), appid.clone(), seen.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..10_000i64 {
+                let minutes = 1 + (round * 31 + i) % 1440;
+                let records = json!([{"typeId": 3001, "time": minutes}, {"typeId": 4001, "number": 1 + i % 9_999}]);
+                let key = format!("r{round}-u{u}-{i}");
+                let body = json!({"appid": appid, "confirm": true, "idempotencyKey": key, "recordList": records});
+                let url = format!("{base}/client/v1/wx/shareToWeRun");
+                let Ok(res) = http.post(url).bearer_auth(&token).json(&body).send().await else {
+                    return;
+                };
+                let Ok(v) = res.json::<Value>().await else { return };
+                if v["errMsg"] == "shareToWeRun:ok" {
+                    let id = v["checkInId"].as_i64().unwrap();
+                    seen.lock().unwrap().check_ins.entry(u).or_default().push((id, minutes));
+                }
+            }
+        }));
+    }
     for (u, token) in tokens.into_iter().enumerate() {
         let (http, base, seen) = (http.clone(), base.clone(), seen.clone());
         tasks.push(tokio::spawn(async move {
@@ -96,6 +116,7 @@ async fn acknowledged_uploads_survive_sigkill() {
         let seen = Arc::new(Mutex::new(Seen::default()));
         let uploads = tokio::spawn(upload_until_killed(
             server.base.clone(),
+            appid.clone(),
             tokens.clone(),
             round,
             seen.clone(),
@@ -108,6 +129,11 @@ async fn acknowledged_uploads_survive_sigkill() {
             seen.acked.len() > 10,
             "round {round}: uploads were acknowledged before the kill ({})",
             seen.acked.len()
+        );
+        let acked_check_ins: usize = seen.check_ins.values().map(Vec::len).sum();
+        assert!(
+            acked_check_ins > 5,
+            "round {round}: check-ins were acknowledged before the kill ({acked_check_ins})"
         );
 
         // Restart on the same database and read every user's days back through the API.
