@@ -159,6 +159,32 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The client API name of a request and its user bearer token, or 401.
+fn user_token(parts: &Parts) -> Result<(String, &str), ClientError> {
+    let api = api_name(parts.uri.path());
+    match bearer(parts) {
+        Some(token) => Ok((api, token)),
+        None => Err(ClientError::status(
+            StatusCode::UNAUTHORIZED,
+            &api,
+            "unauthorized: send Authorization: Bearer <user token>",
+        )),
+    }
+}
+
+/// The outcome of looking a user token up: the user, 401 for an unknown token, 503 when the database failed.
+fn known_user<T>(api: &str, found: Result<Option<T>, yundong_store::StoreError>) -> Result<T, ClientError> {
+    match found {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(ClientError::status(
+            StatusCode::UNAUTHORIZED,
+            api,
+            "unauthorized: unknown user token",
+        )),
+        Err(e) => Err(ClientError::store(api, e)),
+    }
+}
+
 /// The signed-in platform user, from `Authorization: Bearer <user token>`.
 pub struct UserAuth(pub UserRow);
 
@@ -166,24 +192,9 @@ impl FromRequestParts<AppState> for UserAuth {
     type Rejection = ClientError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let api = api_name(parts.uri.path());
-        let token = bearer(parts).ok_or_else(|| {
-            ClientError::status(
-                StatusCode::UNAUTHORIZED,
-                &api,
-                "unauthorized: send Authorization: Bearer <user token>",
-            )
-        })?;
+        let (api, token) = user_token(parts)?;
         // Looked up by hash, so the comparison happens on a digest the caller cannot steer byte by byte.
-        match state.store.user_by_token_hash(&secrets::hash(token)).await {
-            Ok(Some(user)) => Ok(UserAuth(user)),
-            Ok(None) => Err(ClientError::status(
-                StatusCode::UNAUTHORIZED,
-                &api,
-                "unauthorized: unknown user token",
-            )),
-            Err(e) => Err(ClientError::store(&api, e)),
-        }
+        known_user(&api, state.store.user_by_token_hash(&secrets::hash(token)).await).map(UserAuth)
     }
 }
 
@@ -195,23 +206,8 @@ impl FromRequestParts<AppState> for UserId {
     type Rejection = ClientError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let api = api_name(parts.uri.path());
-        let token = bearer(parts).ok_or_else(|| {
-            ClientError::status(
-                StatusCode::UNAUTHORIZED,
-                &api,
-                "unauthorized: send Authorization: Bearer <user token>",
-            )
-        })?;
-        match state.user_id_for_token(token).await {
-            Ok(Some(id)) => Ok(UserId(id)),
-            Ok(None) => Err(ClientError::status(
-                StatusCode::UNAUTHORIZED,
-                &api,
-                "unauthorized: unknown user token",
-            )),
-            Err(e) => Err(ClientError::store(&api, e)),
-        }
+        let (api, token) = user_token(parts)?;
+        known_user(&api, state.user_id_for_token(token).await).map(UserId)
     }
 }
 
