@@ -52,15 +52,10 @@ log "npm ci"
 (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
 
 # 3. The server binary.
-if [[ -n "${YUNDONG_BIN:-}" ]]; then
-    BIN="$YUNDONG_BIN"
-else
-    TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-    log "building yundong into $TARGET"
-    (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build --quiet --locked -p yundong) || die "cargo build failed"
-    BIN="$TARGET/debug/yundong"
-fi
-[[ -x "$BIN" ]] || die "no yundong binary at $BIN"
+# shellcheck source=../conformance/lib/server.sh
+source "$ROOT/conformance/lib/server.sh"
+yd_binary || die "cannot build or find the yundong binary"
+BIN="$YD_BIN"
 
 # 4. A fresh server on a free loopback port; always stopped on exit.
 DATA="$(mktemp -d "${TMPDIR:-/tmp}/yundong-browser.XXXXXX")"

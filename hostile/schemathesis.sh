@@ -45,15 +45,10 @@ fi
 [[ -x "$VENV/bin/schemathesis" ]] || die "no schemathesis in $VENV (run scripts/setup-schemathesis.sh)"
 
 # 2. The server binary.
-if [[ -n "${YUNDONG_BIN:-}" ]]; then
-    BIN="$YUNDONG_BIN"
-else
-    TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-    log "building yundong into $TARGET"
-    (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build --quiet --locked -p yundong) || die "cargo build failed"
-    BIN="$TARGET/debug/yundong"
-fi
-[[ -x "$BIN" ]] || die "no yundong binary at $BIN"
+# shellcheck source=../conformance/lib/server.sh
+source "$ROOT/conformance/lib/server.sh"
+yd_binary || die "cannot build or find the yundong binary"
+BIN="$YD_BIN"
 
 # 3. A fresh server on a port the kernel picks (it prints the address); always stopped on exit.
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/yundong-schemathesis.XXXXXX")"

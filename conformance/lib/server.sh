@@ -22,7 +22,7 @@ yd_binary() {
     else
         YD_BIN="$target/$profile/yundong"
         if [[ "${YUNDONG_NO_BUILD:-0}" != 1 || ! -x "$YD_BIN" ]]; then
-            local flags=(-p yundong)
+            local flags=(--locked -p yundong)
             [[ "$profile" == release ]] && flags+=(--release)
             yd_log "building yundong ($profile) into $target"
             (cd "$YD_ROOT" && CARGO_TARGET_DIR="$target" cargo build --quiet "${flags[@]}") || return 1
