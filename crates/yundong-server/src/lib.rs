@@ -4,6 +4,7 @@
 //! shutdown future resolves. Tests bind `127.0.0.1:0` and call [`serve`] directly.
 
 pub mod admin;
+pub mod cache;
 pub mod client;
 pub mod clock;
 pub mod config;

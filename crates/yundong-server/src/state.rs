@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use yundong_store::{AppRow, Store, StoreError};
 
+use crate::cache::Caches;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::secrets;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub steps: StepWriter,
     /// The deployment's key for sealing cloudIDs (stored in the database, the same on every node).
     pub cloud_key: Arc<[u8; 32]>,
+    /// Answers cached on this node, kept coherent through the database's change feed.
+    pub cache: Arc<Caches>,
     apps: Arc<AppCache>,
     /// User ids by token hash. A token never changes owner and users are never deleted, so a mapping read once stays
     /// true on every node. Bounded: cleared when it reaches `USER_CACHE_MAX` entries.
@@ -54,6 +57,7 @@ impl AppState {
         let steps = StepWriter::start(store.clone());
         AppState {
             steps,
+            cache: Arc::new(Caches::new(store.clone())),
             store,
             config: Arc::new(config),
             clock: Arc::new(Clock::default()),

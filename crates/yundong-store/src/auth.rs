@@ -23,6 +23,9 @@ pub struct TokenRow {
     pub valid_until: i64,
 }
 
+/// A session's expiry moves forward in steps of this many seconds (see [`Store::touch_session`]).
+pub const SESSION_TOUCH_STEP: i64 = 60;
+
 /// What gates an open-data call for a user and an app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gate {
@@ -221,16 +224,18 @@ impl Store {
     }
 
     /// Slide a live session's expiry forward (use extends it); never revives an expired one. Writes at most once a
-    /// minute per session: a busy session's expiry moves in one-minute steps instead of on every request.
+    /// minute per session: a busy session's expiry moves in [`SESSION_TOUCH_STEP`] steps instead of on every request
+    /// (callers holding the session's expiry can skip the call when it is within a step of `expires_at`).
     pub async fn touch_session(&self, app_id: i64, user_id: i64, now: i64, expires_at: i64) -> Result<()> {
         sqlx::query(
             "UPDATE sessions SET expires_at = $4
-             WHERE app_id = $1 AND user_id = $2 AND expires_at > $3 AND expires_at < $4 - 60",
+             WHERE app_id = $1 AND user_id = $2 AND expires_at > $3 AND expires_at < $4 - $5",
         )
         .bind(app_id)
         .bind(user_id)
         .bind(now)
         .bind(expires_at)
+        .bind(SESSION_TOUCH_STEP)
         .execute(&self.writer)
         .await?;
         Ok(())

@@ -135,6 +135,34 @@ impl Store {
             }
         };
         let mut tx = self.writer.begin().await?;
+        // The change feed's row triggers would append an event per row (tens of millions for a large seed): they are
+        // off for this transaction, which appends one "everyone" event instead. Both engines keep other writers out
+        // of the table until the commit (SQLite has one writer; ALTER TABLE locks the table), so no other write can
+        // slip through unrecorded.
+        let triggers = match self.backend {
+            Backend::Sqlite => {
+                let saved: Vec<(String, String)> =
+                    sqlx::query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = $1")
+                        .bind(name)
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .iter()
+                        .map(|r| Ok((r.try_get("name")?, r.try_get("sql")?)))
+                        .collect::<Result<_>>()?;
+                for (trigger, _) in &saved {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER \"{trigger}\"")))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                saved
+            }
+            Backend::Postgres => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("ALTER TABLE {name} DISABLE TRIGGER USER")))
+                    .execute(&mut *tx)
+                    .await?;
+                Vec::new()
+            }
+        };
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let data: Vec<serde_json::Value> = chunk
                 .iter()
@@ -146,6 +174,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        for (_, create) in &triggers {
+            sqlx::query(sqlx::AssertSqlSafe(create.clone()))
+                .execute(&mut *tx)
+                .await?;
+        }
+        if self.backend == Backend::Postgres {
+            sqlx::query(sqlx::AssertSqlSafe(format!("ALTER TABLE {name} ENABLE TRIGGER USER")))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO cache_events (user_id) VALUES ($1)")
+            .bind(crate::changes::EVERYONE)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

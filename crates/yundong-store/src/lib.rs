@@ -7,6 +7,7 @@
 mod accounts;
 mod auth;
 mod bulk;
+mod changes;
 mod misc;
 mod share;
 mod social;
@@ -19,8 +20,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{AppRow, NewApp, UserRow};
-pub use auth::{ExchangeError, ExchangeRequest, Exchanged, Gate, SessionRow, TokenRow};
+pub use auth::{ExchangeError, ExchangeRequest, Exchanged, Gate, SESSION_TOUCH_STEP, SessionRow, TokenRow};
 pub use bulk::{BulkTable, Val};
+pub use changes::{Changes, Cursor, EVERYONE};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
     TempFileMeta,

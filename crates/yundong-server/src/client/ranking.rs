@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use yundong_proto::client::{ErrMsg, ok};
 use yundong_proto::werun_social::{
     DetailQuery, DetailResponse, FriendEntry, FriendsResponse, HideRequest, HideResponse, LikeRequest, LikeResponse,
@@ -13,7 +14,7 @@ use yundong_proto::werun_social::{
 use yundong_store::StoreError;
 
 use crate::error::ClientError;
-use crate::extract::{ClientJson, UserAuth};
+use crate::extract::{ClientJson, UserAuth, UserId};
 use crate::service::ranking::{self, SocialError};
 use crate::state::AppState;
 
@@ -54,17 +55,15 @@ fn query<T>(api: &str, q: Result<Query<T>, QueryRejection>) -> Result<T, ClientE
 )]
 pub async fn get_ranking(
     State(state): State<AppState>,
-    UserAuth(user): UserAuth,
+    UserId(viewer): UserId,
     q: Result<Query<RankingQuery>, QueryRejection>,
-) -> Result<Json<RankingResponse>, ClientError> {
+) -> Result<Response, ClientError> {
     const API: &str = "ranking";
     let q = query(API, q)?;
     let zone = state.config.day_zone;
     let day = ranking::resolve_day(zone, state.now(), q.date.as_deref()).map_err(social(API))?;
-    let answer = ranking::ranking(&state.store, zone, &user, day)
-        .await
-        .map_err(social(API))?;
-    Ok(Json(answer))
+    let json = ranking::ranking_json(&state, viewer, day).await.map_err(social(API))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// Like or unlike a row of the viewer's ranking for a day (default today): one like per (viewer, user, day).

@@ -7,7 +7,12 @@ use yundong_proto::client::{
     WeRunSettingsUpdate, ok,
 };
 
+use std::sync::Arc;
+
+use yundong_store::{Gate, SESSION_TOUCH_STEP, StoreError};
+
 use super::app;
+use crate::cache::Entry;
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth, UserId};
 use crate::service::opendata;
@@ -39,9 +44,7 @@ pub async fn get_werun_data(
     let now = state.now();
     let window = state.config.day_zone.window(now);
     let (first_day, last_day) = (window[0], window[window.len() - 1]);
-    let gate = state
-        .store
-        .gate(user_id, app.id, SCOPE_WERUN, first_day, last_day)
+    let gate = cached_gate(&state, user_id, app.id, first_day, last_day)
         .await
         .map_err(store_err)?;
     let Some(gate) = gate else {
@@ -51,10 +54,11 @@ pub async fn get_werun_data(
             "unauthorized: unknown user",
         ));
     };
+    let gate = &gate.value;
     if !gate.werun {
         return Err(ClientError::fail(API, "device not support"));
     }
-    let (grant, session, gate_days) = (gate.grant, gate.session, gate.days);
+    let (grant, session, gate_days) = (gate.grant, gate.session.as_ref(), &gate.days);
     match grant {
         Some(true) => {}
         Some(false) => return Err(ClientError::fail(API, "auth deny")),
@@ -75,22 +79,56 @@ pub async fn get_werun_data(
     let Some(session) = session.filter(|s| s.expires_at > now) else {
         return Err(ClientError::fail(API, "need login"));
     };
-    let data = opendata::werun_data(&app, &window, &gate_days, now);
+    let data = opendata::werun_data(&app, &window, gate_days, now);
     let sealed = opendata::seal(&state, &app, &session.session_key, &data)
         .await
         .map_err(store_err)?
         .ok_or_else(|| ClientError::fail(API, "need login"))?;
-    state
-        .store
-        .touch_session(app.id, user_id, now, now + state.config.session_ttl)
-        .await
-        .map_err(store_err)?;
+    let expires_at = now + state.config.session_ttl;
+    if session.expires_at < expires_at - SESSION_TOUCH_STEP {
+        state
+            .store
+            .touch_session(app.id, user_id, now, expires_at)
+            .await
+            .map_err(store_err)?;
+    }
     Ok(Json(EncryptedDataResponse {
         err_msg: ok(API),
         encrypted_data: sealed.encrypted_data,
         iv: sealed.iv,
         cloud_id: sealed.cloud_id,
     }))
+}
+
+/// The gate of `user_id` for `app_id` over the window `[first_day, last_day]`: from this node's cache when nothing it
+/// depends on changed since it was read (the feed is synced first), else from the database.
+async fn cached_gate(
+    state: &AppState,
+    user_id: i64,
+    app_id: i64,
+    first_day: i64,
+    last_day: i64,
+) -> Result<Option<Arc<Entry<Gate>>>, StoreError> {
+    let cache = &state.cache;
+    let stamp = cache.feed.sync().await?;
+    let key = (user_id, app_id, first_day);
+    if let Some(entry) = cache.gates.get(&cache.feed, &key) {
+        return Ok(Some(entry));
+    }
+    let Some(gate) = state
+        .store
+        .gate(user_id, app_id, SCOPE_WERUN, first_day, last_day)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let cost = 256 + gate.days.len() * 16;
+    let entry = Entry {
+        stamp,
+        deps: Box::new([user_id]),
+        value: gate,
+    };
+    Ok(Some(cache.gates.put(key, entry, cost)))
 }
 
 /// The user's WeRun switches.

@@ -16,12 +16,16 @@
 //!   is every like it got that day. Liking oneself is refused (one's own row shows who liked it, not a button).
 //! * **Detail.** 31 days of steps and the shown check-ins of those days, for oneself or for a friend on one's ranking.
 
+use axum::body::Bytes;
 use yundong_proto::client::ok;
 use yundong_proto::day::DayZone;
 use yundong_proto::werun_social::{
     CheckInView, Cover, DayStep, DetailResponse, LikeResponse, RankingEntry, RankingResponse, RecordView,
 };
 use yundong_store::{RankingRow, Store, StoreError, UserRow};
+
+use crate::cache::Entry;
+use crate::state::AppState;
 
 /// A social call's failure: a reason for `<api>:fail <reason>`, or storage.
 #[derive(Debug)]
@@ -97,6 +101,31 @@ pub async fn ranking(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -
         cover,
         ranking,
     })
+}
+
+/// [`ranking`] for the viewer with this id, as the JSON of its answer: from this node's cache when nothing it depends
+/// on (the viewer and everyone the viewer lists as a friend) changed since it was read, else computed and kept.
+/// Failures (`werun off`) are not cached.
+pub async fn ranking_json(state: &AppState, viewer_id: i64, day: i64) -> Result<Bytes, SocialError> {
+    let (cache, store) = (&state.cache, &state.store);
+    let stamp = cache.feed.sync().await?;
+    let key = (viewer_id, day);
+    if let Some(entry) = cache.rankings.get(&cache.feed, &key) {
+        return Ok(entry.value.clone());
+    }
+    let viewer = store.user_by_id(viewer_id).await?.ok_or_else(|| fail("unknown user"))?;
+    let answer = ranking(store, state.config.day_zone, &viewer, day).await?;
+    let mut deps = store.friend_ids(viewer_id).await?;
+    deps.push(viewer_id);
+    let json = Bytes::from(serde_json::to_vec(&answer).map_err(|_| fail("unencodable ranking"))?);
+    let cost = json.len() + deps.len() * 8 + 128;
+    let entry = Entry {
+        stamp,
+        deps: deps.into_boxed_slice(),
+        value: json.clone(),
+    };
+    cache.rankings.put(key, entry, cost);
+    Ok(json)
 }
 
 /// Like, unlike (`liked`) or toggle (`None`) the viewer's like of `target`'s row for `day`.

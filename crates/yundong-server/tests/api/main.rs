@@ -5,6 +5,7 @@
 
 mod admin;
 mod bad_input;
+mod cache_coherence;
 mod checkin;
 mod client_werun;
 mod hostile;

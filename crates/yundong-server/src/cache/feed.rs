@@ -1,0 +1,193 @@
+//! This node's position in the database's change feed, and what it has learnt from it: for each user, the local
+//! tick at which a change concerning them was last seen.
+//!
+//! A cached answer records the tick (its *stamp*) of the [`Feed::sync`] that preceded its load. It is still true
+//! while no user it depends on has a later tick: a change committed after the load's read is applied by some later
+//! sync, at a later tick (one applied at or before the stamp had committed before the sync, hence before the read).
+//!
+//! [`Feed::sync`] gives read-after-write across nodes: it returns only after a read of the feed that *began after
+//! the call*, so every write acknowledged (by any node) before a request arrived is applied before the request looks
+//! at the cache. Concurrent requests share reads: one is in flight at a time and each serves everyone who arrived
+//! before it began.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use yundong_store::{Cursor, EVERYONE, Store, StoreError};
+
+/// A node that has not read the feed for this long forgets everything it holds: events it missed may be pruned.
+pub const MAX_GAP: Duration = Duration::from_secs(60);
+/// Events are pruned once they are this old (measured by the node that prunes, from when it saw them as the top).
+pub const RETAIN: Duration = Duration::from_secs(120);
+/// Users remembered with a tick; past this the node forgets everything and starts again (bounds memory).
+const MAX_USERS: usize = 500_000;
+const PRUNE_CHUNK: i64 = 10_000;
+
+/// A point in this node's view of the feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stamp(u64);
+
+struct Position {
+    cursor: Cursor,
+    last_read: Option<Instant>,
+    /// (when, top event id) samples, one per ~10 s, for pruning.
+    samples: VecDeque<(Instant, i64)>,
+}
+
+pub struct Feed {
+    store: Store,
+    position: tokio::sync::Mutex<Position>,
+    /// Number of the last read begun, and of the last one applied.
+    begun: AtomicU64,
+    applied: AtomicU64,
+    ticks: RwLock<Ticks>,
+    pruning: std::sync::Arc<AtomicBool>,
+}
+
+#[derive(Default)]
+struct Ticks {
+    now: u64,
+    /// Tick of the last "forget everything": answers stamped before it are void.
+    flushed: u64,
+    users: HashMap<i64, u64>,
+}
+
+impl Ticks {
+    fn holds(&self, stamp: u64, users: &[i64]) -> bool {
+        stamp >= self.flushed
+            && users
+                .iter()
+                .all(|u| self.users.get(u).is_none_or(|&tick| tick <= stamp))
+    }
+
+    fn flush(&mut self) {
+        self.now += 1;
+        self.flushed = self.now;
+        self.users.clear();
+    }
+}
+
+impl Feed {
+    pub fn new(store: Store) -> Self {
+        Feed {
+            store,
+            position: tokio::sync::Mutex::new(Position {
+                cursor: Cursor::Start,
+                last_read: None,
+                samples: VecDeque::new(),
+            }),
+            begun: AtomicU64::new(0),
+            applied: AtomicU64::new(0),
+            ticks: RwLock::default(),
+            pruning: std::sync::Arc::default(),
+        }
+    }
+
+    /// Apply every change committed before this call; the stamp to give answers loaded from here on.
+    pub async fn sync(&self) -> Result<Stamp, StoreError> {
+        let ticket = self.begun.load(Ordering::Acquire) + 1;
+        if self.applied.load(Ordering::Acquire) < ticket {
+            let mut pos = self.position.lock().await;
+            if self.applied.load(Ordering::Acquire) < ticket {
+                let n = self.begun.fetch_add(1, Ordering::AcqRel) + 1;
+                let started = Instant::now();
+                let changes = self.store.read_changes(&pos.cursor).await?;
+                let stale = pos.last_read.is_some_and(|t| started.duration_since(t) > MAX_GAP);
+                self.apply(&changes.users, stale);
+                pos.cursor = changes.cursor;
+                pos.last_read = Some(started);
+                self.note_top(&mut pos, started, changes.top_id);
+                self.applied.store(n, Ordering::Release);
+            }
+        }
+        Ok(self.stamp())
+    }
+
+    /// The current stamp, without reading the feed.
+    pub fn stamp(&self) -> Stamp {
+        Stamp(self.ticks.read().map_or(0, |t| t.now))
+    }
+
+    /// Whether an answer stamped `stamp` and depending on `users` still holds.
+    pub fn holds(&self, stamp: Stamp, users: &[i64]) -> bool {
+        self.ticks.read().is_ok_and(|t| t.holds(stamp.0, users))
+    }
+
+    fn apply(&self, users: &[i64], stale: bool) {
+        if users.is_empty() && !stale {
+            return;
+        }
+        let Ok(mut t) = self.ticks.write() else { return };
+        if stale || users.contains(&EVERYONE) || t.users.len() + users.len() > MAX_USERS {
+            t.flush();
+            if stale || users.contains(&EVERYONE) {
+                return;
+            }
+        }
+        t.now += 1;
+        let tick = t.now;
+        for &u in users {
+            t.users.insert(u, tick);
+        }
+    }
+
+    /// Remember the feed's top now and then; prune what every node has long since read.
+    fn note_top(&self, pos: &mut Position, now: Instant, top: i64) {
+        if pos
+            .samples
+            .back()
+            .is_none_or(|(t, _)| now.duration_since(*t) >= Duration::from_secs(10))
+        {
+            pos.samples.push_back((now, top));
+        }
+        let mut up_to = None;
+        while let Some(&(t, id)) = pos.samples.front() {
+            if now.duration_since(t) < RETAIN {
+                break;
+            }
+            up_to = Some(id);
+            pos.samples.pop_front();
+        }
+        let Some(up_to) = up_to else { return };
+        if self.pruning.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (store, pruning) = (self.store.clone(), self.pruning.clone());
+        tokio::spawn(async move {
+            // In chunks, so a large backlog never holds SQLite's one writer for long.
+            loop {
+                match store.prune_changes(up_to, PRUNE_CHUNK).await {
+                    Ok(n) if n > 0 => tokio::task::yield_now().await,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "pruning the change feed failed");
+                        break;
+                    }
+                }
+            }
+            pruning.store(false, Ordering::Release);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_void_older_answers_of_changed_users_only() {
+        let mut t = Ticks {
+            now: 5,
+            ..Ticks::default()
+        };
+        t.users.insert(7, 4);
+        t.users.insert(8, 6);
+        assert!(t.holds(5, &[7, 9]));
+        assert!(!t.holds(5, &[7, 8]));
+        t.flush();
+        assert!(!t.holds(5, &[9]), "a flush voids everything stamped before it");
+        assert!(t.holds(t.now, &[9]));
+    }
+}

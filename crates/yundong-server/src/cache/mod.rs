@@ -1,0 +1,112 @@
+//! Per-node copies of answers that are read far more often than they change (the friends ranking, getWeRunData's
+//! gate), kept coherent with the database through its change feed ([`feed`]): every request first syncs with the
+//! feed, so it sees every write acknowledged before it arrived, on whatever node.
+//!
+//! An entry remembers its stamp and the users it depends on; it is used only while none of them changed since.
+//! Memory is bounded by a budget per map: reaching it empties the map (entries reload on demand).
+
+pub mod feed;
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use yundong_store::{Gate, Store};
+
+pub use feed::{Feed, Stamp};
+
+/// A cached value with what it was read at and what it depends on.
+pub struct Entry<V> {
+    pub stamp: Stamp,
+    pub deps: Box<[i64]>,
+    pub value: V,
+}
+
+/// Entries with their cost, and the total cost.
+type Costed<K, V> = (HashMap<K, (Arc<Entry<V>>, usize)>, usize);
+
+/// One kind of cached answer, by key, within a memory budget.
+pub struct Entries<K, V> {
+    map: Mutex<Costed<K, V>>,
+    budget: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl<K: Eq + Hash, V> Entries<K, V> {
+    fn new(budget: usize) -> Self {
+        Entries {
+            map: Mutex::new((HashMap::new(), 0)),
+            budget,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The entry for `key` if it still holds by `feed`.
+    pub fn get(&self, feed: &Feed, key: &K) -> Option<Arc<Entry<V>>> {
+        let found = self
+            .map
+            .lock()
+            .ok()
+            .and_then(|m| m.0.get(key).map(|e| e.0.clone()))
+            .filter(|e| feed.holds(e.stamp, &e.deps));
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// (hits, misses) of [`Entries::get`] so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+    }
+
+    /// Keep `entry` for `key`, costing about `cost` bytes.
+    pub fn put(&self, key: K, entry: Entry<V>, cost: usize) -> Arc<Entry<V>> {
+        let entry = Arc::new(entry);
+        if let Ok(mut guard) = self.map.lock() {
+            let (map, used) = &mut *guard;
+            if *used + cost > self.budget {
+                map.clear();
+                *used = 0;
+            }
+            if let Some((_, old)) = map.insert(key, (entry.clone(), cost)) {
+                *used -= old;
+            }
+            *used += cost;
+        }
+        entry
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.lock().map_or(0, |m| m.0.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Ranking answers by (viewer, day): the serialized `RankingResponse`, which nothing but the data determines.
+pub type Rankings = Entries<(i64, i64), Bytes>;
+/// getWeRunData gates by (user, app, first day of the window).
+pub type Gates = Entries<(i64, i64, i64), Gate>;
+
+/// This node's caches and its view of the change feed.
+pub struct Caches {
+    pub feed: Feed,
+    pub rankings: Rankings,
+    pub gates: Gates,
+}
+
+impl Caches {
+    pub fn new(store: Store) -> Self {
+        Caches {
+            feed: Feed::new(store),
+            rankings: Entries::new(64 << 20),
+            gates: Entries::new(32 << 20),
+        }
+    }
+}

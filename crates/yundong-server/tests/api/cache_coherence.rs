@@ -1,0 +1,235 @@
+//! Each node caches rankings and getWeRunData gates; a change made anywhere (through another node, or straight in
+//! the database as the CLI does) shows in the very next answer of every node. Each case first proves the reader's
+//! answer came from its cache, then changes something elsewhere and proves the reader reloaded and shows it.
+
+use serde_json::{Value, json};
+use yundong_proto::admin::UserCreated;
+use yundong_store::{BulkTable, Val};
+use yundong_testkit::TestServer;
+
+use crate::checkin::{check_in, fitness_app};
+use crate::support::{decrypt, errcode};
+
+async fn two_nodes() -> (TestServer, TestServer) {
+    let a = TestServer::spawn().await;
+    let b = a.spawn_node().await;
+    (a, b)
+}
+
+async fn ranking(s: &TestServer, viewer: &UserCreated) -> Value {
+    let res = s
+        .http
+        .get(s.url("/client/v1/werun/ranking"))
+        .bearer_auth(&viewer.token)
+        .send()
+        .await
+        .unwrap();
+    let (status, v) = yundong_testkit::parse(res).await;
+    assert_eq!((status, v["errMsg"].as_str()), (200, Some("ranking:ok")), "{v}");
+    v
+}
+
+fn row(v: &Value, user: &UserCreated) -> Option<Value> {
+    v["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == user.user_id)
+        .cloned()
+}
+
+/// Read the ranking twice on `reader`: the second answer must be a cache hit equal to the first.
+async fn cached_ranking(reader: &TestServer, viewer: &UserCreated) -> Value {
+    let first = ranking(reader, viewer).await;
+    let (hits, _) = reader.state.cache.rankings.counts();
+    let again = ranking(reader, viewer).await;
+    assert_eq!(
+        reader.state.cache.rankings.counts().0,
+        hits + 1,
+        "the repeat is served from the cache"
+    );
+    assert_eq!(first, again);
+    again
+}
+
+/// The next ranking on `reader` after a change: a miss (reloaded), returned for the caller's assertions.
+async fn reloaded_ranking(reader: &TestServer, viewer: &UserCreated, change: &str) -> Value {
+    let (_, misses) = reader.state.cache.rankings.counts();
+    let v = ranking(reader, viewer).await;
+    assert_eq!(reader.state.cache.rankings.counts().1, misses + 1, "{change}: reloaded");
+    v
+}
+
+#[tokio::test]
+async fn ranking_changes_made_elsewhere_show_at_once() {
+    let (a, b) = two_nodes().await;
+    let viewer = a.user("viewer").await;
+    let f1 = a.user("f1").await;
+    let f2 = a.user("f2").await;
+    for f in [&f1, &f2] {
+        a.befriend(viewer.user_id, f.user_id).await;
+    }
+    a.steps(&f1.token, 1_000, None).await;
+    let v = cached_ranking(&b, &viewer).await;
+    assert_eq!(row(&v, &f1).unwrap()["steps"], 1_000);
+
+    // Steps through the other node.
+    a.steps(&f1.token, 5_000, None).await;
+    let v = reloaded_ranking(&b, &viewer, "steps").await;
+    assert_eq!(row(&v, &f1).unwrap()["steps"], 5_000);
+    assert_eq!(v["cover"]["user_id"], f1.user_id);
+
+    // A friend hides from the viewer, then shows again.
+    let hide = |hidden: bool| json!({"user_id": viewer.user_id, "hidden": hidden});
+    a.post_json("/client/v1/werun/hide", Some(&f2.token), &hide(true)).await;
+    cached_ranking(&b, &viewer).await;
+    a.post_json("/client/v1/werun/hide", Some(&f2.token), &hide(false))
+        .await;
+    let v = reloaded_ranking(&b, &viewer, "unhide").await;
+    assert!(row(&v, &f2).is_some());
+
+    // A friend leaves the ranking.
+    let leave = json!({"join_ranking": false});
+    a.post_json("/client/v1/werun/settings", Some(&f1.token), &leave).await;
+    let v = reloaded_ranking(&b, &viewer, "leave").await;
+    assert!(row(&v, &f1).is_none());
+    assert_eq!(v["cover"], Value::Null, "nobody left with steps");
+
+    // The viewer likes a friend through the other node.
+    cached_ranking(&b, &viewer).await;
+    let like = json!({"user_id": f2.user_id});
+    let (_, liked) = a.post_json("/client/v1/werun/like", Some(&viewer.token), &like).await;
+    assert_eq!(liked["errMsg"], "like:ok", "{liked}");
+    let v = reloaded_ranking(&b, &viewer, "like").await;
+    assert_eq!(
+        (
+            row(&v, &f2).unwrap()["likes"].clone(),
+            row(&v, &f2).unwrap()["liked"].clone()
+        ),
+        (json!(1), json!(true))
+    );
+
+    // A check-in through the other node.
+    let app = fitness_app(&a).await;
+    check_in(&a, &f2, &app, json!([{"typeId": 3001, "distance": 1200}])).await;
+    let v = reloaded_ranking(&b, &viewer, "check-in").await;
+    assert_eq!(row(&v, &f2).unwrap()["checkin"]["typeId"], 3001, "{v}");
+
+    // A friendship written straight into the database (as the CLI does), not through any server.
+    let f3 = a.user("f3").await;
+    cached_ranking(&b, &viewer).await;
+    a.state
+        .store
+        .add_friendship(viewer.user_id, f3.user_id, 0)
+        .await
+        .unwrap();
+    let v = reloaded_ranking(&b, &viewer, "friendship").await;
+    assert!(row(&v, &f3).is_some());
+
+    // A bulk load (demo seeding) turns the row triggers off and tells every node to forget everything.
+    let f4 = a.user("f4").await;
+    cached_ranking(&b, &viewer).await;
+    let pair = |x: i64, y: i64| vec![Val::Int(x), Val::Int(y), Val::Int(0), Val::Int(0)];
+    let rows = vec![pair(viewer.user_id, f4.user_id), pair(f4.user_id, viewer.user_id)];
+    a.state.store.bulk_insert(BulkTable::Friendships, &rows).await.unwrap();
+    let v = reloaded_ranking(&b, &viewer, "bulk load").await;
+    assert!(row(&v, &f4).is_some());
+
+    // A friend switching WeRun off.
+    let off = json!({"werun": false});
+    a.post_json("/client/v1/werun/settings", Some(&f3.token), &off).await;
+    let v = reloaded_ranking(&b, &viewer, "werun off").await;
+    assert!(row(&v, &f3).is_none());
+}
+
+/// getWeRunData on `reader`, decrypted with `key`, twice: the repeat must be a gate cache hit.
+async fn cached_werun(reader: &TestServer, user: &UserCreated, appid: &str, key: &str) -> Value {
+    let v = reader.werun(&user.token, appid).await;
+    let (hits, _) = reader.state.cache.gates.counts();
+    let again = reader.werun(&user.token, appid).await;
+    assert_eq!(
+        reader.state.cache.gates.counts().0,
+        hits + 1,
+        "served from the cache: {again}"
+    );
+    let d1 = decrypt(key, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+    let d2 = decrypt(
+        key,
+        again["iv"].as_str().unwrap(),
+        again["encryptedData"].as_str().unwrap(),
+    );
+    assert_eq!(d1["stepInfoList"], d2["stepInfoList"]);
+    d2
+}
+
+#[tokio::test]
+async fn getwerundata_changes_made_elsewhere_show_at_once() {
+    let (a, b) = two_nodes().await;
+    let app = a.app().await;
+    let user = a.user("u").await;
+    let (openid, key1) = a.session(&app, &user).await;
+    let allow = json!({"appid": app.appid, "scope": "scope.werun", "allow": true});
+    a.post_json("/client/v1/wx/authorize", Some(&user.token), &allow).await;
+    a.steps(&user.token, 700, None).await;
+    let d = cached_werun(&b, &user, &app.appid, &key1).await;
+    assert_eq!(d["stepInfoList"][30]["step"], 700);
+
+    // Steps through the other node.
+    a.steps(&user.token, 8_000, None).await;
+    let v = b.werun(&user.token, &app.appid).await;
+    let d = decrypt(&key1, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+    assert_eq!(d["stepInfoList"][30]["step"], 8_000);
+
+    // A new session (wx.login + jscode2session) through the other node: the reader encrypts under the new key.
+    cached_werun(&b, &user, &app.appid, &key1).await;
+    let (_, key2) = a.session(&app, &user).await;
+    assert_ne!(key1, key2);
+    let v = b.werun(&user.token, &app.appid).await;
+    decrypt(&key2, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+
+    // resetusersessionkey through the other node.
+    cached_werun(&b, &user, &app.appid, &key2).await;
+    let token = a.access_token(&app).await;
+    let path = format!(
+        "/wxa/resetusersessionkey?access_token={token}&openid={openid}&signature={}&sig_method=hmac_sha256",
+        yundong_proto::crypto::session_signature(&key2)
+    );
+    let (_, reset) = a.get_json(&path).await;
+    assert_eq!(errcode(&reset), 0, "{reset}");
+    let key3 = reset["session_key"].as_str().unwrap();
+    let v = b.werun(&user.token, &app.appid).await;
+    decrypt(key3, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+
+    // WeRun switched off through the other node.
+    cached_werun(&b, &user, &app.appid, key3).await;
+    let off = json!({"werun": false});
+    a.post_json("/client/v1/werun/settings", Some(&user.token), &off).await;
+    assert_eq!(
+        b.werun(&user.token, &app.appid).await["errMsg"],
+        "getWeRunData:fail device not support"
+    );
+}
+
+#[tokio::test]
+async fn the_change_feed_reads_every_committed_change_and_prunes() {
+    use yundong_store::Cursor;
+    let s = TestServer::spawn().await;
+    let store = &s.state.store;
+    let start = store.read_changes(&Cursor::Start).await.unwrap();
+    assert!(start.users.is_empty(), "the first read only finds the position");
+    let u = s.user("u").await;
+    let f = s.user("f").await;
+    s.befriend(u.user_id, f.user_id).await;
+    s.steps(&u.token, 10, None).await;
+    let next = store.read_changes(&start.cursor).await.unwrap();
+    for id in [u.user_id, f.user_id] {
+        assert!(next.users.contains(&id), "{id} in {:?}", next.users);
+    }
+    // Pruning everything read so far leaves later events readable.
+    while store.prune_changes(next.top_id, 2).await.unwrap() > 0 {}
+    s.steps(&f.token, 10, None).await;
+    let after = store.read_changes(&next.cursor).await.unwrap();
+    assert!(after.users.contains(&f.user_id));
+    assert!(!after.users.contains(&u.user_id), "{:?}", after.users);
+    assert!(store.read_changes(&Cursor::Start).await.unwrap().users.is_empty());
+}
