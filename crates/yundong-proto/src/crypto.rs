@@ -72,8 +72,12 @@ pub fn encode_b64(bytes: &[u8]) -> String {
 
 /// Encrypt `plaintext` under a 16-byte session key and iv; returns base64 of the ciphertext.
 pub fn encrypt(key: &[u8; 16], iv: &[u8; 16], plaintext: &[u8]) -> String {
-    let ct = Enc::new(key.into(), iv.into()).encrypt_padded_vec::<Pkcs7>(plaintext);
-    STANDARD.encode(ct)
+    STANDARD.encode(encrypt_raw(key, iv, plaintext))
+}
+
+/// AES-128-CBC with PKCS#7 padding; the raw ciphertext.
+pub fn encrypt_raw(key: &[u8; 16], iv: &[u8; 16], plaintext: &[u8]) -> Vec<u8> {
+    Enc::new(key.into(), iv.into()).encrypt_padded_vec::<Pkcs7>(plaintext)
 }
 
 /// Decrypt raw bytes with an exact PKCS#7 check on 16-byte blocks. Never panics.
@@ -149,6 +153,11 @@ pub fn raw_data_signature(raw_data: &str, session_key_b64: &str) -> String {
 /// Constant-time equality for secrets (signatures, tokens, secrets' hashes).
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
+}
+
+/// SHA-256 digest.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
 }
 
 /// SHA-256 hex digest, used to store tokens and secrets as hashes only.

@@ -1,5 +1,7 @@
-//! Ranking computation (`service::ranking::ranking`: the SQL over the store plus ordering, ranks and cover) for a
-//! viewer with 200, 5,000 and 10,000 friends, on an SQLite store seeded with 31 days of steps (a phone for everyone,
+//! The ranking for a viewer with 200, 5,000 and 10,000 friends, by two paths: `served` is what a request runs
+//! (`service::ranking::ranking_json`: sync with the change feed, then this node's cached answer, loaded on first
+//! use); `database` is the computation a cache miss runs (`service::ranking::ranking`: the SQL plus ordering, ranks
+//! and cover), on an SQLite store seeded with 31 days of steps (a phone for everyone,
 //! a band for a third), check-ins (shown and develop) and likes, and a realistic share of friends who are hidden,
 //! switched off or out of the ranking.
 //!
@@ -230,61 +232,75 @@ fn main() {
         store
     });
 
+    // The served path: what a request runs (the feed sync, then this node's cached answer, loaded on first use).
+    let state = rt.block_on(async {
+        let config = yundong_server::Config {
+            day_zone: zone,
+            ..yundong_server::Config::default()
+        };
+        yundong_server::AppState::new(store.clone(), config, String::new(), [0; 32])
+    });
+    let served = |id: i64| black_box(rt.block_on(ranking::ranking_json(&state, id, today)).is_ok());
+    let database = |id: i64| black_box(rt.block_on(ranking::ranking(&store, zone, &viewer(id), today)).is_ok());
+    let paths: [(&str, &dyn Fn(i64) -> bool); 2] = [("served", &served), ("database", &database)];
+
     let mut c = Criterion::default().configure_from_args();
-    {
-        let mut group = c.benchmark_group("ranking");
+    for (name, path) in paths {
+        let mut group = c.benchmark_group(format!("ranking/{name}"));
         for (i, size) in SIZES.into_iter().enumerate() {
-            let v = viewer(i as i64 + 1);
-            let rows = rt
-                .block_on(ranking::ranking(&store, zone, &v, today))
-                .ok()
-                .unwrap()
-                .ranking
-                .len();
-            println!("viewer with {size} friends: {rows} rows on the ranking");
-            group.bench_with_input(BenchmarkId::new("friends", size), &v, |b, v| {
-                b.iter(|| black_box(rt.block_on(ranking::ranking(&store, zone, v, today)).is_ok()))
-            });
+            let id = i as i64 + 1;
+            if name == "served" {
+                let rows = rt
+                    .block_on(ranking::ranking(&store, zone, &viewer(id), today))
+                    .ok()
+                    .unwrap()
+                    .ranking
+                    .len();
+                println!("viewer with {size} friends: {rows} rows on the ranking");
+            }
+            group.bench_with_input(BenchmarkId::new("friends", size), &id, |b, &id| b.iter(|| path(id)));
         }
         group.finish();
     }
     c.final_summary();
 
-    // Tails: a plain timed loop per size.
+    // Tails: a plain timed loop per path and size.
     let mut table = String::from("\nranking latency over a timed loop (after 50 warm-up calls)\n");
     let _ = writeln!(
         table,
-        "{:>8} {:>7} {:>10} {:>10} {:>10} {:>10} {:>12}",
-        "friends", "calls", "p50", "p90", "p99", "max", "cpu/call"
+        "{:>9} {:>8} {:>7} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "path", "friends", "calls", "p50", "p90", "p99", "max", "cpu/call"
     );
-    for (i, size) in SIZES.into_iter().enumerate() {
-        let v = viewer(i as i64 + 1);
-        let calls = match (quick, size) {
-            (true, _) => 200,
-            (false, s) if s >= 5_000 => 1_000,
-            _ => 5_000,
-        };
-        for _ in 0..50 {
-            black_box(rt.block_on(ranking::ranking(&store, zone, &v, today)).is_ok());
+    for (name, path) in paths {
+        for (i, size) in SIZES.into_iter().enumerate() {
+            let id = i as i64 + 1;
+            let calls = match (quick, name, size) {
+                (true, _, _) => 200,
+                (false, "database", s) if s >= 5_000 => 1_000,
+                _ => 5_000,
+            };
+            for _ in 0..50 {
+                path(id);
+            }
+            let mut times = Vec::with_capacity(calls);
+            let cpu0 = cpu_ns();
+            for _ in 0..calls {
+                let t = Instant::now();
+                path(id);
+                times.push(t.elapsed());
+            }
+            let cpu = Duration::from_nanos((cpu_ns() - cpu0) / calls as u64);
+            times.sort_unstable();
+            let _ = writeln!(
+                table,
+                "{name:>9} {size:>8} {calls:>7} {:>10.1?} {:>10.1?} {:>10.1?} {:>10.1?} {:>12.1?}",
+                percentile(&times, 0.50),
+                percentile(&times, 0.90),
+                percentile(&times, 0.99),
+                times[times.len() - 1],
+                cpu
+            );
         }
-        let mut times = Vec::with_capacity(calls);
-        let cpu0 = cpu_ns();
-        for _ in 0..calls {
-            let t = Instant::now();
-            black_box(rt.block_on(ranking::ranking(&store, zone, &v, today)).is_ok());
-            times.push(t.elapsed());
-        }
-        let cpu = Duration::from_nanos((cpu_ns() - cpu0) / calls as u64);
-        times.sort_unstable();
-        let _ = writeln!(
-            table,
-            "{size:>8} {calls:>7} {:>10.1?} {:>10.1?} {:>10.1?} {:>10.1?} {:>12.1?}",
-            percentile(&times, 0.50),
-            percentile(&times, 0.90),
-            percentile(&times, 0.99),
-            times[times.len() - 1],
-            cpu
-        );
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("{table}load average while measuring: {load}");

@@ -4,12 +4,37 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use yundong_proto::crypto;
 
-fn bytes<const N: usize>() -> [u8; N] {
-    let mut b = [0u8; N];
+/// OS randomness fetched 4 KiB at a time per thread, handed out once each: one system call per 256 ivs instead of
+/// one per iv (getWeRunData needs two per call).
+struct Pool {
+    buf: [u8; 4096],
+    used: usize,
+}
+
+thread_local! {
+    static POOL: std::cell::RefCell<Pool> = const { std::cell::RefCell::new(Pool { buf: [0; 4096], used: 4096 }) };
+}
+
+fn fill(out: &mut [u8]) {
     // The OS CSPRNG does not fail on the platforms we run on; if it ever did, serving predictable secrets would be
     // worse than stopping, so this is the one place that may panic.
     #[allow(clippy::expect_used)]
-    getrandom::fill(&mut b).expect("the OS random number generator failed");
+    getrandom::fill(out).expect("the OS random number generator failed");
+}
+
+fn bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    POOL.with_borrow_mut(|pool| {
+        if pool.used + N > pool.buf.len() {
+            fill(&mut pool.buf);
+            pool.used = 0;
+        }
+        let taken = &mut pool.buf[pool.used..pool.used + N];
+        b.copy_from_slice(taken);
+        // Handed out once: wipe what was taken.
+        taken.fill(0);
+        pool.used += N;
+    });
     b
 }
 
@@ -123,5 +148,13 @@ mod tests {
         assert_ne!(openid(), openid());
         assert_eq!(stable_token("s", "wx1", "n"), stable_token("s", "wx1", "n"));
         assert_ne!(stable_token("s", "wx1", "n"), stable_token("t", "wx1", "n"));
+    }
+
+    #[test]
+    fn pooled_randomness_never_repeats_across_refills() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1_000 {
+            assert!(seen.insert(key16()), "a 16-byte value came twice");
+        }
     }
 }

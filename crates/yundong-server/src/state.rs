@@ -27,7 +27,7 @@ pub struct AppState {
     apps: Arc<AppCache>,
     /// User ids by token hash. A token never changes owner and users are never deleted, so a mapping read once stays
     /// true on every node. Bounded: cleared when it reaches `USER_CACHE_MAX` entries.
-    user_ids: Arc<RwLock<HashMap<String, i64>>>,
+    user_ids: Arc<RwLock<HashMap<[u8; 32], i64>>>,
 }
 
 const USER_CACHE_MAX: usize = 200_000;
@@ -102,18 +102,18 @@ impl AppState {
 
     /// The user a client bearer token belongs to (cached once found).
     pub async fn user_id_for_token(&self, token: &str) -> Result<Option<i64>, StoreError> {
-        let hash = secrets::hash(token);
-        if let Some(id) = self.user_ids.read().ok().and_then(|m| m.get(&hash).copied()) {
+        let digest = yundong_proto::crypto::sha256(token.as_bytes());
+        if let Some(id) = self.user_ids.read().ok().and_then(|m| m.get(&digest).copied()) {
             return Ok(Some(id));
         }
-        let Some(user) = self.store.user_by_token_hash(&hash).await? else {
+        let Some(user) = self.store.user_by_token_hash(&hex::encode(digest)).await? else {
             return Ok(None);
         };
         if let Ok(mut m) = self.user_ids.write() {
             if m.len() >= USER_CACHE_MAX {
                 m.clear();
             }
-            m.insert(hash, user.id);
+            m.insert(digest, user.id);
         }
         Ok(Some(user.id))
     }

@@ -24,6 +24,8 @@ pub const RETAIN: Duration = Duration::from_secs(120);
 /// Users remembered with a tick; past this the node forgets everything and starts again (bounds memory).
 const MAX_USERS: usize = 500_000;
 const PRUNE_CHUNK: i64 = 10_000;
+/// Times a reader yields to the runtime before reading (see [`Feed::sync`]).
+const GATHER_YIELDS: usize = 2;
 
 /// A point in this node's view of the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,6 +93,11 @@ impl Feed {
         if self.applied.load(Ordering::Acquire) < ticket {
             let mut pos = self.position.lock().await;
             if self.applied.load(Ordering::Acquire) < ticket {
+                // Let the requests that are ready to run reach this point too, so that one read serves them all
+                // (a read begun after they arrived serves them; the yield only gathers them, like group commit).
+                for _ in 0..GATHER_YIELDS {
+                    tokio::task::yield_now().await;
+                }
                 let n = self.begun.fetch_add(1, Ordering::AcqRel) + 1;
                 let started = Instant::now();
                 let changes = self.store.read_changes(&pos.cursor).await?;

@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use yundong_proto::client::{
     EncryptedDataResponse, ErrMsg, GetWeRunDataRequest, SCOPE_WERUN, WeRunSettings, WeRunSettingsResponse,
     WeRunSettingsUpdate, ok,
@@ -37,7 +39,7 @@ pub async fn get_werun_data(
     State(state): State<AppState>,
     UserId(user_id): UserId,
     ClientJson(req): ClientJson<GetWeRunDataRequest>,
-) -> Result<Json<EncryptedDataResponse>, ClientError> {
+) -> Result<Response, ClientError> {
     const API: &str = "getWeRunData";
     let store_err = |e| ClientError::store(API, e);
     let app = app(&state, API, &req.appid).await?;
@@ -80,9 +82,7 @@ pub async fn get_werun_data(
         return Err(ClientError::fail(API, "need login"));
     };
     let data = opendata::werun_data(&app, &window, gate_days, now);
-    let sealed = opendata::seal(&state, &app, &session.session_key, &data)
-        .await
-        .map_err(store_err)?
+    let sealed = opendata::seal_werun(&state, &app, &session.session_key, &data)
         .ok_or_else(|| ClientError::fail(API, "need login"))?;
     let expires_at = now + state.config.session_ttl;
     if session.expires_at < expires_at - SESSION_TOUCH_STEP {
@@ -92,12 +92,8 @@ pub async fn get_werun_data(
             .await
             .map_err(store_err)?;
     }
-    Ok(Json(EncryptedDataResponse {
-        err_msg: ok(API),
-        encrypted_data: sealed.encrypted_data,
-        iv: sealed.iv,
-        cloud_id: sealed.cloud_id,
-    }))
+    let json = sealed.response_json(&ok(API));
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// The gate of `user_id` for `app_id` over the window `[first_day, last_day]`: from this node's cache when nothing it

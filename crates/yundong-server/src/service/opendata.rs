@@ -22,31 +22,52 @@ pub struct Sealed {
     pub cloud_id: String,
 }
 
-/// Encrypt `data` under `session_key` and register a cloudID for it.
+impl Sealed {
+    /// The JSON of an `EncryptedDataResponse` with these strings, written directly: base64 and cloudIDs hold no
+    /// character JSON escapes, so the ~2 KB need no escaping pass.
+    pub fn response_json(&self, err_msg: &str) -> String {
+        let err_msg = serde_json::Value::from(err_msg);
+        format!(
+            r#"{{"errMsg":{err_msg},"encryptedData":"{}","iv":"{}","cloudID":"{}"}}"#,
+            self.encrypted_data, self.iv, self.cloud_id
+        )
+    }
+}
+
+/// Encrypt `data` under `session_key`, with a cloudID that carries it.
 pub async fn seal<T: Serialize>(
     state: &AppState,
     app: &AppRow,
     session_key: &str,
     data: &T,
 ) -> Result<Option<Sealed>, StoreError> {
-    let Ok(key) = crypto::decode_b64(crypto::Field::SessionKey, session_key) else {
-        return Ok(None);
-    };
-    let Ok(key) = <[u8; 16]>::try_from(key.as_slice()) else {
-        return Ok(None);
-    };
     let Ok(plain) = serde_json::to_string(data) else {
         return Ok(None);
     };
+    let content = cloud_content(plain.as_bytes(), Body::Json);
+    Ok(seal_plain(state, app, session_key, &plain, &content))
+}
+
+/// [`seal`] for WeRun data, whose cloudID carries the steps in binary (a tenth of the JSON's size): the JSON is
+/// rebuilt from it, byte for byte, when the cloudID is exchanged.
+pub fn seal_werun(state: &AppState, app: &AppRow, session_key: &str, data: &WeRunData) -> Option<Sealed> {
+    let plain = serde_json::to_string(data).ok()?;
+    let content = cloud_content(&werun_binary(data), Body::WeRun);
+    seal_plain(state, app, session_key, &plain, &content)
+}
+
+fn seal_plain(state: &AppState, app: &AppRow, session_key: &str, plain: &str, content: &[u8]) -> Option<Sealed> {
+    let key = crypto::decode_b64(crypto::Field::SessionKey, session_key).ok()?;
+    let key = <[u8; 16]>::try_from(key.as_slice()).ok()?;
     let iv = secrets::key16();
     let encrypted_data = crypto::encrypt(&key, &iv, plain.as_bytes());
     let expires_at = state.now() + state.config.cloud_id_ttl;
-    let cloud_id = seal_cloud_id(&state.cloud_key, app.id, expires_at, &plain);
-    Ok(Some(Sealed {
+    let cloud_id = seal_cloud_id(&state.cloud_key, app.id, expires_at, content);
+    Some(Sealed {
         encrypted_data,
         iv: crypto::encode_b64(&iv),
         cloud_id,
-    }))
+    })
 }
 
 /// The WeRun data for `window` from the user's day totals: 31 entries, ascending, zero-filled.
@@ -69,8 +90,21 @@ pub fn werun_data(app: &AppRow, window: &[i64], totals: &[DayTotal], now: i64) -
     }
 }
 
-const CLOUD_ID_VERSION: u8 = 1;
+/// Version 2 seals `app id (i64 BE) ‖ expiry (i64 BE) ‖ body kind (u8) ‖ body`; version 1 sealed a JSON
+/// [`CloudIdContent`] (still opened, so cloudIDs issued before an upgrade keep working for their five minutes).
+const CLOUD_ID_VERSION: u8 = 2;
+const CLOUD_ID_V1: u8 = 1;
 const TAG_LEN: usize = 16;
+
+/// How a version-2 cloudID carries its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Body {
+    /// The JSON text itself.
+    Json = 0,
+    /// WeRun data in [`werun_binary`]'s form.
+    WeRun = 1,
+}
 
 /// What a cloudID stands for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -84,24 +118,91 @@ pub struct CloudIdContent {
     pub data: String,
 }
 
+fn cloud_content(body: &[u8], kind: Body) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + body.len());
+    out.push(kind as u8);
+    out.extend_from_slice(body);
+    out
+}
+
+fn put_varint(out: &mut Vec<u8>, v: i64) {
+    let mut z = ((v << 1) ^ (v >> 63)) as u64;
+    while z >= 0x80 {
+        out.push((z as u8) | 0x80);
+        z >>= 7;
+    }
+    out.push(z as u8);
+}
+
+fn take_varint(input: &mut &[u8]) -> Option<i64> {
+    let mut z = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&b, rest) = input.split_first()?;
+        *input = rest;
+        z |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(((z >> 1) as i64) ^ -((z & 1) as i64));
+        }
+    }
+    None
+}
+
+/// WeRun data as zigzag varints: watermark timestamp, appid length and bytes, day count, then per day the
+/// timestamp's difference from the previous one (the first from 0) and the steps.
+fn werun_binary(data: &WeRunData) -> Vec<u8> {
+    let mut out = Vec::with_capacity(40 + data.step_info_list.len() * 7);
+    put_varint(&mut out, data.watermark.timestamp);
+    put_varint(&mut out, data.watermark.appid.len() as i64);
+    out.extend_from_slice(data.watermark.appid.as_bytes());
+    put_varint(&mut out, data.step_info_list.len() as i64);
+    let mut prev = 0;
+    for s in &data.step_info_list {
+        put_varint(&mut out, s.timestamp.wrapping_sub(prev));
+        put_varint(&mut out, s.step);
+        prev = s.timestamp;
+    }
+    out
+}
+
+fn werun_from_binary(mut input: &[u8]) -> Option<WeRunData> {
+    let input = &mut input;
+    let timestamp = take_varint(input)?;
+    let len = usize::try_from(take_varint(input)?).ok()?;
+    let (appid, rest) = input.split_at_checked(len)?;
+    *input = rest;
+    let appid = String::from_utf8(appid.to_vec()).ok()?;
+    let days = usize::try_from(take_varint(input)?).ok().filter(|&n| n <= 366)?;
+    let mut step_info_list = Vec::with_capacity(days);
+    let mut prev = 0i64;
+    for _ in 0..days {
+        let ts = prev.wrapping_add(take_varint(input)?);
+        step_info_list.push(StepInfo {
+            timestamp: ts,
+            step: take_varint(input)?,
+        });
+        prev = ts;
+    }
+    input.is_empty().then_some(WeRunData {
+        step_info_list,
+        watermark: Watermark { timestamp, appid },
+    })
+}
+
 fn split_key(key: &[u8; 32]) -> ([u8; 16], &[u8]) {
     let mut enc = [0u8; 16];
     enc.copy_from_slice(&key[..16]);
     (enc, &key[16..])
 }
 
-/// Seal a cloudID under the deployment's cloud key.
-pub fn seal_cloud_id(key: &[u8; 32], app_id: i64, expires_at: i64, data: &str) -> String {
-    let content = CloudIdContent {
-        app_id,
-        expires_at,
-        data: data.to_owned(),
-    };
-    let json = serde_json::to_vec(&content).unwrap_or_default();
+/// Seal a cloudID for `content` (a [`Body`] kind byte and its body) under the deployment's cloud key.
+fn seal_cloud_id(key: &[u8; 32], app_id: i64, expires_at: i64, content: &[u8]) -> String {
+    let mut plain = Vec::with_capacity(16 + content.len());
+    plain.extend_from_slice(&app_id.to_be_bytes());
+    plain.extend_from_slice(&expires_at.to_be_bytes());
+    plain.extend_from_slice(content);
     let (enc, mac_key) = split_key(key);
     let iv = secrets::key16();
-    let ct = crypto::encrypt(&enc, &iv, &json);
-    let ct = crypto::decode_b64(crypto::Field::EncryptedData, &ct).unwrap_or_default();
+    let ct = crypto::encrypt_raw(&enc, &iv, &plain);
     let mut body = Vec::with_capacity(1 + 16 + ct.len() + TAG_LEN);
     body.push(CLOUD_ID_VERSION);
     body.extend_from_slice(&iv);
@@ -114,7 +215,7 @@ pub fn seal_cloud_id(key: &[u8; 32], app_id: i64, expires_at: i64, data: &str) -
 /// Open a cloudID sealed by this deployment; `None` when it is malformed, forged or altered.
 pub fn open_cloud_id(key: &[u8; 32], cloud_id: &str) -> Option<CloudIdContent> {
     let body = URL_SAFE_NO_PAD.decode(cloud_id.strip_prefix("27_")?).ok()?;
-    if body.len() < 1 + 16 + 16 + TAG_LEN || body[0] != CLOUD_ID_VERSION {
+    if body.len() < 1 + 16 + 16 + TAG_LEN || ![CLOUD_ID_VERSION, CLOUD_ID_V1].contains(&body[0]) {
         return None;
     }
     let (signed, tag) = body.split_at(body.len() - TAG_LEN);
@@ -122,8 +223,23 @@ pub fn open_cloud_id(key: &[u8; 32], cloud_id: &str) -> Option<CloudIdContent> {
     if !crypto::ct_eq(&crypto::hmac_sha256(mac_key, signed)[..TAG_LEN], tag) {
         return None;
     }
-    let json = crypto::decrypt_raw(&enc, &signed[1..17], &signed[17..]).ok()?;
-    serde_json::from_slice(&json).ok()
+    let plain = crypto::decrypt_raw(&enc, &signed[1..17], &signed[17..]).ok()?;
+    if body[0] == CLOUD_ID_V1 {
+        return serde_json::from_slice(&plain).ok();
+    }
+    let (head, content) = plain.split_at_checked(16)?;
+    let (&kind, data) = content.split_first()?;
+    let data = match kind {
+        k if k == Body::Json as u8 => String::from_utf8(data.to_vec()).ok()?,
+        k if k == Body::WeRun as u8 => serde_json::to_string(&werun_from_binary(data)?).ok()?,
+        _ => return None,
+    };
+    let (app_id, expires_at) = head.split_at(8);
+    Some(CloudIdContent {
+        app_id: i64::from_be_bytes(app_id.try_into().ok()?),
+        expires_at: i64::from_be_bytes(expires_at.try_into().ok()?),
+        data,
+    })
 }
 
 #[cfg(test)]
@@ -131,9 +247,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_written_response_is_what_serde_writes() {
+        let sealed = Sealed {
+            encrypted_data: "ab+/cd==".into(),
+            iv: "AAAAAAAAAAAAAAAAAAAAAA==".into(),
+            cloud_id: "27_x-y_z".into(),
+        };
+        let typed = yundong_proto::client::EncryptedDataResponse {
+            err_msg: "getWeRunData:ok".into(),
+            encrypted_data: sealed.encrypted_data.clone(),
+            iv: sealed.iv.clone(),
+            cloud_id: sealed.cloud_id.clone(),
+        };
+        assert_eq!(
+            sealed.response_json("getWeRunData:ok"),
+            serde_json::to_string(&typed).unwrap()
+        );
+    }
+
+    #[test]
     fn cloud_ids_round_trip_and_refuse_tampering() {
         let key = [7u8; 32];
-        let id = seal_cloud_id(&key, 42, 1_000, r#"{"x":1}"#);
+        let id = seal_cloud_id(&key, 42, 1_000, &cloud_content(br#"{"x":1}"#, Body::Json));
         let content = open_cloud_id(&key, &id).expect("opens");
         assert_eq!(
             (content.app_id, content.expires_at, content.data.as_str()),
@@ -147,6 +282,56 @@ mod tests {
             open_cloud_id(&key, &format!("27_{}", URL_SAFE_NO_PAD.encode(&bytes))).is_none(),
             "altered"
         );
+        // WeRun data travels in binary and comes back as the very same JSON text.
+        let app = AppRow {
+            id: 42,
+            appid: "wx0123456789abcdef".into(),
+            secret_hash: String::new(),
+            original_id: String::new(),
+            name: String::new(),
+            category: None,
+            werun_share: false,
+            open_platform: None,
+        };
+        let window = yundong_proto::day::DayZone::CHINA.window(1_574_338_655);
+        let totals = [
+            DayTotal {
+                day: window[0],
+                steps: 0,
+            },
+            DayTotal {
+                day: window[3],
+                steps: 98_765,
+            },
+            DayTotal {
+                day: window[30],
+                steps: i64::MAX,
+            },
+        ];
+        let data = werun_data(&app, &window, &totals, 1_574_338_655);
+        let json = serde_json::to_string(&data).unwrap();
+        let id = seal_cloud_id(&key, 42, 1_000, &cloud_content(&werun_binary(&data), Body::WeRun));
+        assert_eq!(open_cloud_id(&key, &id).map(|c| c.data), Some(json.clone()));
+        assert!(id.len() < json.len() / 3, "{} vs {}", id.len(), json.len());
+        assert_eq!(werun_from_binary(&werun_binary(&data)[..10]), None, "truncated");
+        // A version-1 cloudID (JSON inside) still opens.
+        let v1 = {
+            let content = serde_json::to_vec(&CloudIdContent {
+                app_id: 42,
+                expires_at: 1_000,
+                data: "{}".into(),
+            })
+            .unwrap();
+            let (enc, mac_key) = split_key(&key);
+            let iv = [3u8; 16];
+            let mut body = vec![CLOUD_ID_V1];
+            body.extend_from_slice(&iv);
+            body.extend_from_slice(&crypto::encrypt_raw(&enc, &iv, &content));
+            let tag = crypto::hmac_sha256(mac_key, &body);
+            body.extend_from_slice(&tag[..TAG_LEN]);
+            format!("27_{}", URL_SAFE_NO_PAD.encode(body))
+        };
+        assert_eq!(open_cloud_id(&key, &v1).map(|c| c.data), Some("{}".to_owned()));
         for junk in ["", "27_", "27_!!", "28_abc", "27_AAAA"] {
             assert!(open_cloud_id(&key, junk).is_none(), "{junk}");
         }
