@@ -8,7 +8,7 @@
 pub mod feed;
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -27,12 +27,23 @@ pub struct Entry<V> {
 /// Entries with their cost, and the total cost.
 type Costed<K, V> = (HashMap<K, (Arc<Entry<V>>, usize)>, usize);
 
+/// Loads are serialized per stripe of keys: a burst of misses on one key loads it once.
+const LOAD_STRIPES: usize = 64;
+
 /// One kind of cached answer, by key, within a memory budget.
 pub struct Entries<K, V> {
     map: Mutex<Costed<K, V>>,
     budget: usize,
+    loading: [tokio::sync::Mutex<()>; LOAD_STRIPES],
     hits: AtomicU64,
     misses: AtomicU64,
+}
+
+/// What a load gives: the value, the users it depends on, and its cost in bytes.
+pub struct Loaded<V> {
+    pub value: V,
+    pub deps: Vec<i64>,
+    pub cost: usize,
 }
 
 impl<K: Eq + Hash, V> Entries<K, V> {
@@ -40,31 +51,65 @@ impl<K: Eq + Hash, V> Entries<K, V> {
         Entries {
             map: Mutex::new((HashMap::new(), 0)),
             budget,
+            loading: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
     }
 
     /// The entry for `key` if it still holds by `feed`.
-    pub fn get(&self, feed: &Feed, key: &K) -> Option<Arc<Entry<V>>> {
-        let found = self
-            .map
+    fn lookup(&self, feed: &Feed, key: &K) -> Option<Arc<Entry<V>>> {
+        self.map
             .lock()
             .ok()
             .and_then(|m| m.0.get(key).map(|e| e.0.clone()))
-            .filter(|e| feed.holds(e.stamp, &e.deps));
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
+            .filter(|e| feed.holds(e.stamp, &e.deps))
     }
 
-    /// (hits, misses) of [`Entries::get`] so far.
+    /// The answer for `key`: this node's copy while it holds, else `load`ed and kept, stamped `stamp` (which the
+    /// caller took from [`Feed::sync`] before calling). Concurrent misses on one key wait for one load and share it:
+    /// an entry loaded by another request after this one's sync is as fresh as one this request would load.
+    pub async fn get_or_load<E, Fut>(
+        &self,
+        feed: &Feed,
+        stamp: Stamp,
+        key: K,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Arc<Entry<V>>, E>
+    where
+        Fut: Future<Output = Result<Loaded<V>, E>>,
+    {
+        if let Some(hit) = self.lookup(feed, &key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(hit);
+        }
+        let stripe = {
+            let mut h = std::hash::DefaultHasher::new();
+            key.hash(&mut h);
+            (h.finish() % LOAD_STRIPES as u64) as usize
+        };
+        let _loading = self.loading[stripe].lock().await;
+        if let Some(hit) = self.lookup(feed, &key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(hit);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let loaded = load().await?;
+        let entry = Entry {
+            stamp,
+            deps: loaded.deps.into_boxed_slice(),
+            value: loaded.value,
+        };
+        Ok(self.put(key, entry, loaded.cost))
+    }
+
+    /// (answers served from this node's copy, answers loaded) so far.
     pub fn counts(&self) -> (u64, u64) {
         (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
     }
 
     /// Keep `entry` for `key`, costing about `cost` bytes.
-    pub fn put(&self, key: K, entry: Entry<V>, cost: usize) -> Arc<Entry<V>> {
+    fn put(&self, key: K, entry: Entry<V>, cost: usize) -> Arc<Entry<V>> {
         let entry = Arc::new(entry);
         if let Ok(mut guard) = self.map.lock() {
             let (map, used) = &mut *guard;
@@ -92,7 +137,8 @@ impl<K: Eq + Hash, V> Entries<K, V> {
 /// Ranking answers by (viewer, day): the serialized `RankingResponse`, which nothing but the data determines.
 pub type Rankings = Entries<(i64, i64), Bytes>;
 /// getWeRunData gates by (user, app, first day of the window).
-pub type Gates = Entries<(i64, i64, i64), Gate>;
+/// `None`: no such user (never expected: the token resolved to the user).
+pub type Gates = Entries<(i64, i64, i64), Option<Gate>>;
 
 /// This node's caches and its view of the change feed.
 pub struct Caches {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use yundong_store::{Gate, SESSION_TOUCH_STEP, StoreError};
 
 use super::app;
-use crate::cache::Entry;
+use crate::cache::{Entry, Loaded};
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth, UserId};
 use crate::service::opendata;
@@ -49,14 +49,13 @@ pub async fn get_werun_data(
     let gate = cached_gate(&state, user_id, app.id, first_day, last_day)
         .await
         .map_err(store_err)?;
-    let Some(gate) = gate else {
+    let Some(gate) = &gate.value else {
         return Err(ClientError::status(
             axum::http::StatusCode::UNAUTHORIZED,
             API,
             "unauthorized: unknown user",
         ));
     };
-    let gate = &gate.value;
     if !gate.werun {
         return Err(ClientError::fail(API, "device not support"));
     }
@@ -104,27 +103,25 @@ async fn cached_gate(
     app_id: i64,
     first_day: i64,
     last_day: i64,
-) -> Result<Option<Arc<Entry<Gate>>>, StoreError> {
+) -> Result<Arc<Entry<Option<Gate>>>, StoreError> {
     let cache = &state.cache;
     let stamp = cache.feed.sync().await?;
-    let key = (user_id, app_id, first_day);
-    if let Some(entry) = cache.gates.get(&cache.feed, &key) {
-        return Ok(Some(entry));
-    }
-    let Some(gate) = state
-        .store
-        .gate(user_id, app_id, SCOPE_WERUN, first_day, last_day)
-        .await?
-    else {
-        return Ok(None);
+    let load = || async move {
+        let gate = state
+            .store
+            .gate(user_id, app_id, SCOPE_WERUN, first_day, last_day)
+            .await?;
+        let cost = 256 + gate.as_ref().map_or(0, |g| g.days.len() * 16);
+        Ok::<_, StoreError>(Loaded {
+            value: gate,
+            deps: vec![user_id],
+            cost,
+        })
     };
-    let cost = 256 + gate.days.len() * 16;
-    let entry = Entry {
-        stamp,
-        deps: Box::new([user_id]),
-        value: gate,
-    };
-    Ok(Some(cache.gates.put(key, entry, cost)))
+    cache
+        .gates
+        .get_or_load(&cache.feed, stamp, (user_id, app_id, first_day), load)
+        .await
 }
 
 /// The user's WeRun switches.

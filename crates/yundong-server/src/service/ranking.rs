@@ -24,7 +24,7 @@ use yundong_proto::werun_social::{
 };
 use yundong_store::{RankingRow, Store, StoreError, UserRow};
 
-use crate::cache::Entry;
+use crate::cache::Loaded;
 use crate::state::AppState;
 
 /// A social call's failure: a reason for `<api>:fail <reason>`, or storage.
@@ -109,23 +109,24 @@ pub async fn ranking(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -
 pub async fn ranking_json(state: &AppState, viewer_id: i64, day: i64) -> Result<Bytes, SocialError> {
     let (cache, store) = (&state.cache, &state.store);
     let stamp = cache.feed.sync().await?;
-    let key = (viewer_id, day);
-    if let Some(entry) = cache.rankings.get(&cache.feed, &key) {
-        return Ok(entry.value.clone());
-    }
-    let viewer = store.user_by_id(viewer_id).await?.ok_or_else(|| fail("unknown user"))?;
-    let answer = ranking(store, state.config.day_zone, &viewer, day).await?;
-    let mut deps = store.friend_ids(viewer_id).await?;
-    deps.push(viewer_id);
-    let json = Bytes::from(serde_json::to_vec(&answer).map_err(|_| fail("unencodable ranking"))?);
-    let cost = json.len() + deps.len() * 8 + 128;
-    let entry = Entry {
-        stamp,
-        deps: deps.into_boxed_slice(),
-        value: json.clone(),
+    let load = || async move {
+        let viewer = store.user_by_id(viewer_id).await?.ok_or_else(|| fail("unknown user"))?;
+        let answer = ranking(store, state.config.day_zone, &viewer, day).await?;
+        let mut deps = store.friend_ids(viewer_id).await?;
+        deps.push(viewer_id);
+        let json = Bytes::from(serde_json::to_vec(&answer).map_err(|_| fail("unencodable ranking"))?);
+        let cost = json.len() + deps.len() * 8 + 128;
+        Ok::<_, SocialError>(Loaded {
+            value: json,
+            deps,
+            cost,
+        })
     };
-    cache.rankings.put(key, entry, cost);
-    Ok(json)
+    let entry = cache
+        .rankings
+        .get_or_load(&cache.feed, stamp, (viewer_id, day), load)
+        .await?;
+    Ok(entry.value.clone())
 }
 
 /// Like, unlike (`liked`) or toggle (`None`) the viewer's like of `target`'s row for `day`.

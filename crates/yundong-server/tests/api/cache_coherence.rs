@@ -233,3 +233,26 @@ async fn the_change_feed_reads_every_committed_change_and_prunes() {
     assert!(!after.users.contains(&u.user_id), "{:?}", after.users);
     assert!(store.read_changes(&Cursor::Start).await.unwrap().users.is_empty());
 }
+
+#[tokio::test]
+async fn a_burst_of_misses_loads_once() {
+    let s = std::sync::Arc::new(TestServer::spawn().await);
+    let viewer = std::sync::Arc::new(s.user("viewer").await);
+    for i in 0..20 {
+        let f = s.user(&format!("f{i}")).await;
+        s.befriend(viewer.user_id, f.user_id).await;
+    }
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (s, viewer) = (s.clone(), viewer.clone());
+            tokio::spawn(async move { ranking(&s, &viewer).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(answers[0]["ranking"].as_array().unwrap().len(), 21);
+    assert_eq!(s.state.cache.rankings.counts(), (15, 1), "one load, fifteen shared");
+}
