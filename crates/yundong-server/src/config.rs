@@ -35,6 +35,10 @@ pub struct Config {
     pub dev_clock: bool,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The change feed's timing (see `cache::feed`): a node that has not read the feed for `feed_max_gap` forgets its
+    /// caches; events are pruned `feed_retain` after a node saw them as the newest. Real time, not the dev clock.
+    pub feed_max_gap: std::time::Duration,
+    pub feed_retain: std::time::Duration,
 }
 
 impl Default for Config {
@@ -56,6 +60,8 @@ impl Default for Config {
             day_zone: DayZone::CHINA,
             dev_clock: false,
             body_limit: 64 * 1024,
+            feed_max_gap: std::time::Duration::from_secs(60),
+            feed_retain: std::time::Duration::from_secs(120),
         }
     }
 }

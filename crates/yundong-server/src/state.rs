@@ -36,12 +36,12 @@ const USER_CACHE_MAX: usize = 200_000;
 /// stays true on every node; only hits are cached, so an app created through another node is found in the database.
 #[derive(Default)]
 struct AppCache {
-    by_appid: RwLock<HashMap<String, AppRow>>,
-    by_id: RwLock<HashMap<i64, AppRow>>,
+    by_appid: RwLock<HashMap<String, Arc<AppRow>>>,
+    by_id: RwLock<HashMap<i64, Arc<AppRow>>>,
 }
 
 impl AppCache {
-    fn put(&self, app: &AppRow) {
+    fn put(&self, app: &Arc<AppRow>) {
         if let Ok(mut m) = self.by_appid.write() {
             m.insert(app.appid.clone(), app.clone());
         }
@@ -57,7 +57,7 @@ impl AppState {
         let steps = StepWriter::start(store.clone());
         AppState {
             steps,
-            cache: Arc::new(Caches::new(store.clone())),
+            cache: Arc::new(Caches::new(store.clone(), &config)),
             store,
             config: Arc::new(config),
             clock: Arc::new(Clock::default()),
@@ -119,11 +119,11 @@ impl AppState {
     }
 
     /// The app with this appid (cached once found).
-    pub async fn app_by_appid(&self, appid: &str) -> Result<Option<AppRow>, StoreError> {
+    pub async fn app_by_appid(&self, appid: &str) -> Result<Option<Arc<AppRow>>, StoreError> {
         if let Some(app) = self.apps.by_appid.read().ok().and_then(|m| m.get(appid).cloned()) {
             return Ok(Some(app));
         }
-        let app = self.store.app_by_appid(appid).await?;
+        let app = self.store.app_by_appid(appid).await?.map(Arc::new);
         if let Some(app) = &app {
             self.apps.put(app);
         }
@@ -131,11 +131,11 @@ impl AppState {
     }
 
     /// The app with this internal id (cached once found).
-    pub async fn app_by_id(&self, id: i64) -> Result<Option<AppRow>, StoreError> {
+    pub async fn app_by_id(&self, id: i64) -> Result<Option<Arc<AppRow>>, StoreError> {
         if let Some(app) = self.apps.by_id.read().ok().and_then(|m| m.get(&id).cloned()) {
             return Ok(Some(app));
         }
-        let app = self.store.app_by_id(id).await?;
+        let app = self.store.app_by_id(id).await?.map(Arc::new);
         if let Some(app) = &app {
             self.apps.put(app);
         }

@@ -18,7 +18,8 @@ pub const EVERYONE: i64 = 0;
 /// Where a node stands in the feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cursor {
-    /// Not read yet: the first read only finds the current position.
+    /// Not read yet: the first read finds the current position (on PostgreSQL with the events at or above the
+    /// horizon, which later reads return again: a reader marks them as seen without applying them).
     Start,
     /// SQLite: the last event id read.
     Id(i64),
@@ -26,23 +27,52 @@ pub enum Cursor {
     Horizon(String),
 }
 
+/// One event: a write concerning a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    pub id: i64,
+    /// The user concerned, or [`EVERYONE`].
+    pub user_id: i64,
+    /// PostgreSQL: the writing transaction's id (an event is read again while its xid is at or above the horizon).
+    pub xid: Option<u64>,
+}
+
 /// One read of the feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Changes {
     /// Where the next read starts.
     pub cursor: Cursor,
-    /// Users with changes since the previous cursor (possibly repeated; [`EVERYONE`] for all).
-    pub users: Vec<i64>,
+    /// Events since the previous cursor; on PostgreSQL also ones read before whose transaction id is still at or
+    /// above the old horizon (callers skip those by id).
+    pub events: Vec<Event>,
     /// The highest event id at the time of the read, for pruning.
     pub top_id: i64,
 }
 
-fn parse_users(text: Option<String>) -> Result<Vec<i64>> {
+impl Cursor {
+    /// PostgreSQL: the horizon as a number (events with a lower xid will never be read again).
+    pub fn horizon(&self) -> Option<u64> {
+        match self {
+            Cursor::Horizon(h) => h.parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+/// `id:user[:xid]` items separated by commas.
+fn parse_events(text: Option<String>) -> Result<Vec<Event>> {
+    let bad = || StoreError::Invalid("unreadable change feed");
     text.as_deref()
         .unwrap_or("")
         .split(',')
         .filter(|t| !t.is_empty())
-        .map(|t| t.parse().map_err(|_| StoreError::Invalid("unreadable change feed")))
+        .map(|item| {
+            let mut parts = item.split(':');
+            let id = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+            let user_id = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+            let xid = parts.next().map(|p| p.parse().map_err(|_| bad())).transpose()?;
+            Ok(Event { id, user_id, xid })
+        })
         .collect()
 }
 
@@ -58,16 +88,16 @@ impl Store {
                 // One statement, so the top and the list come from one snapshot.
                 let row = sqlx::query(
                     "SELECT (SELECT COALESCE(MAX(id), 0) FROM cache_events) AS top,
-                            (SELECT group_concat(user_id) FROM cache_events WHERE id > $1) AS users",
+                            (SELECT group_concat(id || ':' || user_id) FROM cache_events WHERE id > $1) AS events",
                 )
                 .bind(after)
                 .fetch_one(&self.pool)
                 .await?;
                 let top: i64 = row.try_get("top")?;
-                let users = parse_users(row.try_get("users")?)?;
+                let events = parse_events(row.try_get("events")?)?;
                 Ok(Changes {
                     cursor: Cursor::Id(top.max(if after == i64::MAX { 0 } else { after })),
-                    users,
+                    events,
                     top_id: top,
                 })
             }
@@ -79,20 +109,31 @@ impl Store {
                 let row = sqlx::query(
                     "SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS horizon,
                             (SELECT COALESCE(MAX(id), 0) FROM cache_events) AS top,
-                            (SELECT string_agg(CAST(user_id AS TEXT), ',') FROM cache_events
-                             WHERE $1 IS NOT NULL AND xid >= CAST($1 AS xid8)) AS users",
+                            (SELECT string_agg(CAST(id AS TEXT) || ':' || CAST(user_id AS TEXT) || ':' ||
+                                               CAST(xid AS TEXT), ',')
+                             FROM cache_events
+                             WHERE xid >= COALESCE(CAST($1 AS xid8), pg_snapshot_xmin(pg_current_snapshot())))
+                            AS events",
                 )
                 .bind(from)
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(Changes {
                     cursor: Cursor::Horizon(row.try_get("horizon")?),
-                    users: parse_users(row.try_get("users")?)?,
+                    events: parse_events(row.try_get("events")?)?,
                     top_id: row.try_get("top")?,
                 })
             }
             _ => Err(StoreError::Invalid("a change-feed cursor of the other engine")),
         }
+    }
+
+    /// How many events the feed holds.
+    pub async fn change_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM cache_events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
     }
 
     /// Delete events with ids up to `up_to`, at most `chunk` of them; returns how many went. Callers pass an id they

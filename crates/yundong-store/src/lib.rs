@@ -22,7 +22,7 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{AppRow, NewApp, UserRow};
 pub use auth::{ExchangeError, ExchangeRequest, Exchanged, Gate, SESSION_TOUCH_STEP, SessionRow, TokenRow};
 pub use bulk::{BulkTable, Val};
-pub use changes::{Changes, Cursor, EVERYONE};
+pub use changes::{Changes, Cursor, EVERYONE, Event};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
     TempFileMeta,
@@ -81,6 +81,9 @@ impl Store {
                     AnyPoolOptions::new()
                         .max_connections(max)
                         .acquire_timeout(Duration::from_secs(30))
+                        // An SQLite connection is a library handle on a local file: it cannot go stale the way a
+                        // network connection can, so the ping sqlx would run before every acquire is pure cost.
+                        .test_before_acquire(false)
                         .after_connect(|conn, _meta| {
                             Box::pin(async move {
                                 // WAL lets readers run beside the writer; NORMAL is durable against a process crash

@@ -17,10 +17,6 @@ use std::time::{Duration, Instant};
 
 use yundong_store::{Cursor, EVERYONE, Store, StoreError};
 
-/// A node that has not read the feed for this long forgets everything it holds: events it missed may be pruned.
-pub const MAX_GAP: Duration = Duration::from_secs(60);
-/// Events are pruned once they are this old (measured by the node that prunes, from when it saw them as the top).
-pub const RETAIN: Duration = Duration::from_secs(120);
 /// Users remembered with a tick; past this the node forgets everything and starts again (bounds memory).
 const MAX_USERS: usize = 500_000;
 const PRUNE_CHUNK: i64 = 10_000;
@@ -34,12 +30,18 @@ pub struct Stamp(u64);
 struct Position {
     cursor: Cursor,
     last_read: Option<Instant>,
-    /// (when, top event id) samples, one per ~10 s, for pruning.
+    /// PostgreSQL: events applied whose transaction id is still at or above the horizon (id → xid).
+    seen: HashMap<i64, u64>,
+    /// (when, top event id) samples, twelve per retention period, for pruning.
     samples: VecDeque<(Instant, i64)>,
 }
 
 pub struct Feed {
     store: Store,
+    /// A node that has not read the feed for this long forgets everything it holds: events it missed may be pruned.
+    max_gap: Duration,
+    /// Events are pruned once they are this old (measured by the node that prunes, from when it saw them as the top).
+    retain: Duration,
     position: tokio::sync::Mutex<Position>,
     /// Number of the last read begun, and of the last one applied.
     begun: AtomicU64,
@@ -72,12 +74,16 @@ impl Ticks {
 }
 
 impl Feed {
-    pub fn new(store: Store) -> Self {
+    /// `max_gap` must stay well below `retain` (the defaults: one and two minutes).
+    pub fn new(store: Store, max_gap: Duration, retain: Duration) -> Self {
         Feed {
             store,
+            max_gap,
+            retain,
             position: tokio::sync::Mutex::new(Position {
                 cursor: Cursor::Start,
                 last_read: None,
+                seen: HashMap::new(),
                 samples: VecDeque::new(),
             }),
             begun: AtomicU64::new(0),
@@ -101,8 +107,24 @@ impl Feed {
                 let n = self.begun.fetch_add(1, Ordering::AcqRel) + 1;
                 let started = Instant::now();
                 let changes = self.store.read_changes(&pos.cursor).await?;
-                let stale = pos.last_read.is_some_and(|t| started.duration_since(t) > MAX_GAP);
-                self.apply(&changes.users, stale);
+                let stale = pos.last_read.is_some_and(|t| started.duration_since(t) > self.max_gap);
+                // PostgreSQL reads an event again while its transaction id is at or above the horizon: apply each
+                // once, and remember it only until the horizon passes it.
+                let first = pos.cursor == Cursor::Start;
+                let mut users: Vec<i64> = changes
+                    .events
+                    .iter()
+                    .filter(|e| e.xid.is_none_or(|xid| pos.seen.insert(e.id, xid).is_none()))
+                    .map(|e| e.user_id)
+                    .collect();
+                if first {
+                    // Nothing is cached before the first read: its events are only remembered as seen.
+                    users.clear();
+                }
+                self.apply(&users, stale);
+                if let Some(horizon) = changes.cursor.horizon() {
+                    pos.seen.retain(|_, xid| *xid >= horizon);
+                }
                 pos.cursor = changes.cursor;
                 pos.last_read = Some(started);
                 self.note_top(&mut pos, started, changes.top_id);
@@ -145,13 +167,13 @@ impl Feed {
         if pos
             .samples
             .back()
-            .is_none_or(|(t, _)| now.duration_since(*t) >= Duration::from_secs(10))
+            .is_none_or(|(t, _)| now.duration_since(*t) >= self.retain / 12)
         {
             pos.samples.push_back((now, top));
         }
         let mut up_to = None;
         while let Some(&(t, id)) = pos.samples.front() {
-            if now.duration_since(t) < RETAIN {
+            if now.duration_since(t) < self.retain {
                 break;
             }
             up_to = Some(id);

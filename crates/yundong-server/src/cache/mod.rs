@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use yundong_store::{Gate, Store};
 
+use crate::config::Config;
+
 pub use feed::{Feed, Stamp};
 
 /// A cached value with what it was read at and what it depends on.
@@ -148,9 +150,9 @@ pub struct Caches {
 }
 
 impl Caches {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, config: &Config) -> Self {
         Caches {
-            feed: Feed::new(store),
+            feed: Feed::new(store, config.feed_max_gap, config.feed_retain),
             rankings: Entries::new(64 << 20),
             gates: Entries::new(32 << 20),
         }

@@ -35,7 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The app a client call names, or `<api>:fail invalid appid`. Anything not shaped like an appid is refused before
 /// the lookup (PostgreSQL cannot even compare a text holding NUL, and no appid looks otherwise).
-pub(crate) async fn app(state: &AppState, api: &str, appid: &str) -> Result<AppRow, ClientError> {
+pub(crate) async fn app(state: &AppState, api: &str, appid: &str) -> Result<std::sync::Arc<AppRow>, ClientError> {
     if !yundong_proto::ids::is_appid(appid) {
         return Err(ClientError::fail(api, "invalid appid"));
     }

@@ -6,6 +6,8 @@ mod session;
 mod setstep;
 mod token;
 
+use std::sync::Arc;
+
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yundong_proto::errcode::ErrCode;
@@ -29,7 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The app an `access_token` parameter stands for: 41001 when missing, 40001 when unknown or superseded past its
 /// overlap, 42001 when it ran out on its own.
-pub(crate) async fn app_for_token(state: &AppState, params: &WxParams) -> Result<AppRow, WxError> {
+pub(crate) async fn app_for_token(state: &AppState, params: &WxParams) -> Result<Arc<AppRow>, WxError> {
     let token = params.require("access_token", ErrCode::AccessTokenMissing)?;
     let row = state
         .store
@@ -53,7 +55,7 @@ pub(crate) async fn app_for_token(state: &AppState, params: &WxParams) -> Result
 
 /// The app named by `appid` whose secret is `secret`: 41002 / 41004 when missing, 40013 unknown appid, 40125 wrong
 /// secret (compared as hashes, in constant time).
-pub(crate) async fn app_with_secret(state: &AppState, params: &WxParams) -> Result<(AppRow, String), WxError> {
+pub(crate) async fn app_with_secret(state: &AppState, params: &WxParams) -> Result<(Arc<AppRow>, String), WxError> {
     let appid = params.require("appid", ErrCode::AppidMissing)?;
     let secret = params.require("secret", ErrCode::AppsecretMissing)?;
     // Shapes are checked before any lookup: PostgreSQL cannot compare a text holding NUL.

@@ -216,22 +216,21 @@ async fn the_change_feed_reads_every_committed_change_and_prunes() {
     let s = TestServer::spawn().await;
     let store = &s.state.store;
     let start = store.read_changes(&Cursor::Start).await.unwrap();
-    assert!(start.users.is_empty(), "the first read only finds the position");
     let u = s.user("u").await;
     let f = s.user("f").await;
     s.befriend(u.user_id, f.user_id).await;
     s.steps(&u.token, 10, None).await;
     let next = store.read_changes(&start.cursor).await.unwrap();
+    let users = |c: &yundong_store::Changes| c.events.iter().map(|e| e.user_id).collect::<Vec<_>>();
     for id in [u.user_id, f.user_id] {
-        assert!(next.users.contains(&id), "{id} in {:?}", next.users);
+        assert!(users(&next).contains(&id), "{id} in {:?}", users(&next));
     }
     // Pruning everything read so far leaves later events readable.
     while store.prune_changes(next.top_id, 2).await.unwrap() > 0 {}
     s.steps(&f.token, 10, None).await;
     let after = store.read_changes(&next.cursor).await.unwrap();
-    assert!(after.users.contains(&f.user_id));
-    assert!(!after.users.contains(&u.user_id), "{:?}", after.users);
-    assert!(store.read_changes(&Cursor::Start).await.unwrap().users.is_empty());
+    assert!(users(&after).contains(&f.user_id));
+    assert!(!users(&after).contains(&u.user_id), "{:?}", users(&after));
 }
 
 #[tokio::test]
@@ -255,4 +254,67 @@ async fn a_burst_of_misses_loads_once() {
     assert!(answers.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(answers[0]["ranking"].as_array().unwrap().len(), 21);
     assert_eq!(s.state.cache.rankings.counts(), (15, 1), "one load, fifteen shared");
+}
+
+fn quick_feed(max_gap_ms: u64, retain_ms: u64) -> yundong_server::Config {
+    yundong_server::Config {
+        feed_max_gap: std::time::Duration::from_millis(max_gap_ms),
+        feed_retain: std::time::Duration::from_millis(retain_ms),
+        ..yundong_testkit::test_config()
+    }
+}
+
+#[tokio::test]
+async fn a_node_that_stopped_reading_the_feed_forgets_its_cache() {
+    let s = TestServer::spawn_with(quick_feed(300, 60_000)).await;
+    let viewer = s.user("viewer").await;
+    let f = s.user("f").await;
+    s.befriend(viewer.user_id, f.user_id).await;
+    s.steps(&f.token, 100, None).await;
+    cached_ranking(&s, &viewer).await;
+    // A change whose event is pruned (as another node would after its retention) before this node reads it.
+    let day = row(&ranking(&s, &viewer).await, &f).unwrap();
+    assert_eq!(day["steps"], 100);
+    let today = yundong_proto::day::DayZone::CHINA.day_start(s.state.now());
+    let write = yundong_store::StepWrite {
+        user_id: f.user_id,
+        day: today,
+        source: 0,
+        steps: 4_321,
+    };
+    s.state.store.put_steps_batch(&[write]).await.unwrap();
+    while s.state.store.prune_changes(i64::MAX, 10_000).await.unwrap() > 0 {}
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let v = reloaded_ranking(&s, &viewer, "after a gap").await;
+    assert_eq!(
+        row(&v, &f).unwrap()["steps"],
+        4_321,
+        "the gap made the node forget, so it reloaded"
+    );
+}
+
+#[tokio::test]
+async fn nodes_prune_the_feed_after_its_retention() {
+    let s = TestServer::spawn_with(quick_feed(60_000, 400)).await;
+    let viewer = s.user("viewer").await;
+    ranking(&s, &viewer).await;
+    for i in 0..5 {
+        s.steps(&viewer.token, 100 + i, None).await;
+    }
+    ranking(&s, &viewer).await;
+    let before = s.state.store.change_count().await.unwrap();
+    assert!(before >= 5, "{before}");
+    // Keep reading: once the samples are older than the retention, the node prunes what it had seen.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        ranking(&s, &viewer).await;
+        if s.state.store.change_count().await.unwrap() == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never pruned");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Later changes still arrive.
+    s.steps(&viewer.token, 9_999, None).await;
+    assert_eq!(row(&ranking(&s, &viewer).await, &viewer).unwrap()["steps"], 9_999);
 }
