@@ -8,7 +8,7 @@
 //! above it may commit later, so the next read takes every event from the horizon on. Events can be read twice, never
 //! missed; applying one twice only costs a reload.
 
-use sqlx::Row;
+use sqlx::{Any, AnyConnection, Executor, Row};
 
 use crate::{Backend, Result, Store, StoreError};
 
@@ -76,55 +76,89 @@ fn parse_events(text: Option<String>) -> Result<Vec<Event>> {
         .collect()
 }
 
+/// A connection of its own for reading the feed: a node reads it for nearly every request, so it skips the pool
+/// (its queue and the ping before each acquire). Taken from the pool once, and again after an error.
+pub struct FeedReader {
+    store: Store,
+    /// Detached from the pool: the pool neither counts it nor waits for it when it closes.
+    conn: Option<AnyConnection>,
+}
+
+impl FeedReader {
+    pub async fn read(&mut self, cursor: &Cursor) -> Result<Changes> {
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => self.conn.insert(self.store.pool.acquire().await?.detach()),
+        };
+        let read = read_on(&mut *conn, self.store.backend, cursor).await;
+        if read.is_err() {
+            self.conn = None;
+        }
+        read
+    }
+}
+
+async fn read_on<'c, E: Executor<'c, Database = Any>>(db: E, backend: Backend, cursor: &Cursor) -> Result<Changes> {
+    match (backend, cursor) {
+        (Backend::Sqlite, Cursor::Start) | (Backend::Sqlite, Cursor::Id(_)) => {
+            let after = match cursor {
+                Cursor::Id(id) => *id,
+                _ => i64::MAX,
+            };
+            // One statement, so the top and the list come from one snapshot.
+            let row = sqlx::query(
+                "SELECT (SELECT COALESCE(MAX(id), 0) FROM cache_events) AS top,
+                        (SELECT group_concat(id || ':' || user_id) FROM cache_events WHERE id > $1) AS events",
+            )
+            .bind(after)
+            .fetch_one(db)
+            .await?;
+            let top: i64 = row.try_get("top")?;
+            let events = parse_events(row.try_get("events")?)?;
+            Ok(Changes {
+                cursor: Cursor::Id(top.max(if after == i64::MAX { 0 } else { after })),
+                events,
+                top_id: top,
+            })
+        }
+        (Backend::Postgres, Cursor::Start) | (Backend::Postgres, Cursor::Horizon(_)) => {
+            let from = match cursor {
+                Cursor::Horizon(h) => Some(h.as_str()),
+                _ => None,
+            };
+            let row = sqlx::query(
+                "SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS horizon,
+                        (SELECT COALESCE(MAX(id), 0) FROM cache_events) AS top,
+                        (SELECT string_agg(CAST(id AS TEXT) || ':' || CAST(user_id AS TEXT) || ':' ||
+                                           CAST(xid AS TEXT), ',')
+                         FROM cache_events
+                         WHERE xid >= COALESCE(CAST($1 AS xid8), pg_snapshot_xmin(pg_current_snapshot())))
+                        AS events",
+            )
+            .bind(from)
+            .fetch_one(db)
+            .await?;
+            Ok(Changes {
+                cursor: Cursor::Horizon(row.try_get("horizon")?),
+                events: parse_events(row.try_get("events")?)?,
+                top_id: row.try_get("top")?,
+            })
+        }
+        _ => Err(StoreError::Invalid("a change-feed cursor of the other engine")),
+    }
+}
+
 impl Store {
-    /// Read the feed from `cursor` on. Reads only: any node's read pool will do.
+    /// Read the feed from `cursor` on, through the read pool.
     pub async fn read_changes(&self, cursor: &Cursor) -> Result<Changes> {
-        match (self.backend, cursor) {
-            (Backend::Sqlite, Cursor::Start) | (Backend::Sqlite, Cursor::Id(_)) => {
-                let after = match cursor {
-                    Cursor::Id(id) => *id,
-                    _ => i64::MAX,
-                };
-                // One statement, so the top and the list come from one snapshot.
-                let row = sqlx::query(
-                    "SELECT (SELECT COALESCE(MAX(id), 0) FROM cache_events) AS top,
-                            (SELECT group_concat(id || ':' || user_id) FROM cache_events WHERE id > $1) AS events",
-                )
-                .bind(after)
-                .fetch_one(&self.pool)
-                .await?;
-                let top: i64 = row.try_get("top")?;
-                let events = parse_events(row.try_get("events")?)?;
-                Ok(Changes {
-                    cursor: Cursor::Id(top.max(if after == i64::MAX { 0 } else { after })),
-                    events,
-                    top_id: top,
-                })
-            }
-            (Backend::Postgres, Cursor::Start) | (Backend::Postgres, Cursor::Horizon(_)) => {
-                let from = match cursor {
-                    Cursor::Horizon(h) => Some(h.as_str()),
-                    _ => None,
-                };
-                let row = sqlx::query(
-                    "SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS horizon,
-                            (SELECT COALESCE(MAX(id), 0) FROM cache_events) AS top,
-                            (SELECT string_agg(CAST(id AS TEXT) || ':' || CAST(user_id AS TEXT) || ':' ||
-                                               CAST(xid AS TEXT), ',')
-                             FROM cache_events
-                             WHERE xid >= COALESCE(CAST($1 AS xid8), pg_snapshot_xmin(pg_current_snapshot())))
-                            AS events",
-                )
-                .bind(from)
-                .fetch_one(&self.pool)
-                .await?;
-                Ok(Changes {
-                    cursor: Cursor::Horizon(row.try_get("horizon")?),
-                    events: parse_events(row.try_get("events")?)?,
-                    top_id: row.try_get("top")?,
-                })
-            }
-            _ => Err(StoreError::Invalid("a change-feed cursor of the other engine")),
+        read_on(&self.pool, self.backend, cursor).await
+    }
+
+    /// A reader of the feed with a connection of its own.
+    pub fn feed_reader(&self) -> FeedReader {
+        FeedReader {
+            store: self.clone(),
+            conn: None,
         }
     }
 

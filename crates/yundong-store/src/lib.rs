@@ -22,7 +22,7 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{AppRow, NewApp, UserRow};
 pub use auth::{ExchangeError, ExchangeRequest, Exchanged, Gate, SESSION_TOUCH_STEP, SessionRow, TokenRow};
 pub use bulk::{BulkTable, Val};
-pub use changes::{Changes, Cursor, EVERYONE, Event};
+pub use changes::{Changes, Cursor, EVERYONE, Event, FeedReader};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
     TempFileMeta,

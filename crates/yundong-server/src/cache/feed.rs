@@ -15,7 +15,7 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use yundong_store::{Cursor, EVERYONE, Store, StoreError};
+use yundong_store::{Cursor, EVERYONE, FeedReader, Store, StoreError};
 
 /// Users remembered with a tick; past this the node forgets everything and starts again (bounds memory).
 const MAX_USERS: usize = 500_000;
@@ -28,6 +28,7 @@ const GATHER_YIELDS: usize = 2;
 pub struct Stamp(u64);
 
 struct Position {
+    reader: FeedReader,
     cursor: Cursor,
     last_read: Option<Instant>,
     /// PostgreSQL: events applied whose transaction id is still at or above the horizon (id → xid).
@@ -76,11 +77,13 @@ impl Ticks {
 impl Feed {
     /// `max_gap` must stay well below `retain` (the defaults: one and two minutes).
     pub fn new(store: Store, max_gap: Duration, retain: Duration) -> Self {
+        let reader = store.feed_reader();
         Feed {
             store,
             max_gap,
             retain,
             position: tokio::sync::Mutex::new(Position {
+                reader,
                 cursor: Cursor::Start,
                 last_read: None,
                 seen: HashMap::new(),
@@ -106,7 +109,8 @@ impl Feed {
                 }
                 let n = self.begun.fetch_add(1, Ordering::AcqRel) + 1;
                 let started = Instant::now();
-                let changes = self.store.read_changes(&pos.cursor).await?;
+                let pos = &mut *pos;
+                let changes = pos.reader.read(&pos.cursor).await?;
                 let stale = pos.last_read.is_some_and(|t| started.duration_since(t) > self.max_gap);
                 // PostgreSQL reads an event again while its transaction id is at or above the horizon: apply each
                 // once, and remember it only until the horizon passes it.
@@ -127,7 +131,7 @@ impl Feed {
                 }
                 pos.cursor = changes.cursor;
                 pos.last_read = Some(started);
-                self.note_top(&mut pos, started, changes.top_id);
+                self.note_top(pos, started, changes.top_id);
                 self.applied.store(n, Ordering::Release);
             }
         }
