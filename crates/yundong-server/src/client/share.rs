@@ -574,8 +574,8 @@ pub async fn get_share_info(
         .map_err(store(API))?;
     Ok(Json(EncryptedDataResponse {
         err_msg: ok(API),
-        encrypted_data: sealed.encrypted_data,
-        iv: sealed.iv,
-        cloud_id: sealed.cloud_id,
+        encrypted_data: sealed.encrypted_data(),
+        iv: sealed.iv(),
+        cloud_id: sealed.cloud_id(),
     }))
 }

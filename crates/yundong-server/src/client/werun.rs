@@ -91,7 +91,7 @@ pub async fn get_werun_data(
             .await
             .map_err(store_err)?;
     }
-    let json = sealed.response_json(&ok(API));
+    let json = sealed.response_json("getWeRunData:ok");
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 

@@ -6,7 +6,7 @@
 //! writes nothing, and nobody without the key can read, forge or alter one.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Serialize;
 use yundong_proto::crypto;
 use yundong_proto::werun::{StepInfo, Watermark, WeRunData};
@@ -15,22 +15,44 @@ use yundong_store::{AppRow, DayTotal, StoreError};
 use crate::secrets;
 use crate::state::AppState;
 
-/// The three strings a `wx.*` open-data call returns.
+/// What a `wx.*` open-data call returns, as bytes: the three strings are their encodings.
 pub struct Sealed {
-    pub encrypted_data: String,
-    pub iv: String,
-    pub cloud_id: String,
+    ciphertext: Vec<u8>,
+    iv: [u8; 16],
+    /// The cloudID's sealed body (the string is `27_` + its base64url).
+    cloud: Vec<u8>,
 }
 
 impl Sealed {
-    /// The JSON of an `EncryptedDataResponse` with these strings, written directly: base64 and cloudIDs hold no
-    /// character JSON escapes, so the ~2 KB need no escaping pass.
+    /// `encryptedData`: standard base64 of the ciphertext.
+    pub fn encrypted_data(&self) -> String {
+        STANDARD.encode(&self.ciphertext)
+    }
+
+    pub fn iv(&self) -> String {
+        crypto::encode_b64(&self.iv)
+    }
+
+    pub fn cloud_id(&self) -> String {
+        let mut id = String::from("27_");
+        URL_SAFE_NO_PAD.encode_string(&self.cloud, &mut id);
+        id
+    }
+
+    /// The JSON of an `EncryptedDataResponse`, encoded straight into one buffer: base64 and cloudIDs hold no
+    /// character JSON escapes, so the ~2 KB need neither an escaping pass nor intermediate strings.
     pub fn response_json(&self, err_msg: &str) -> String {
-        let err_msg = serde_json::Value::from(err_msg);
-        format!(
-            r#"{{"errMsg":{err_msg},"encryptedData":"{}","iv":"{}","cloudID":"{}"}}"#,
-            self.encrypted_data, self.iv, self.cloud_id
-        )
+        let mut out = String::with_capacity(96 + self.ciphertext.len() * 4 / 3 + self.cloud.len() * 4 / 3);
+        out.push_str(r#"{"errMsg":"#);
+        out.push_str(&serde_json::Value::from(err_msg).to_string());
+        out.push_str(r#","encryptedData":""#);
+        STANDARD.encode_string(&self.ciphertext, &mut out);
+        out.push_str(r#"","iv":""#);
+        STANDARD.encode_string(self.iv, &mut out);
+        out.push_str(r#"","cloudID":"27_"#);
+        URL_SAFE_NO_PAD.encode_string(&self.cloud, &mut out);
+        out.push_str(r#""}"#);
+        out
     }
 }
 
@@ -60,14 +82,10 @@ fn seal_plain(state: &AppState, app: &AppRow, session_key: &str, plain: &str, co
     let key = crypto::decode_b64(crypto::Field::SessionKey, session_key).ok()?;
     let key = <[u8; 16]>::try_from(key.as_slice()).ok()?;
     let iv = secrets::key16();
-    let encrypted_data = crypto::encrypt(&key, &iv, plain.as_bytes());
+    let ciphertext = crypto::encrypt_raw(&key, &iv, plain.as_bytes());
     let expires_at = state.now() + state.config.cloud_id_ttl;
-    let cloud_id = seal_cloud_id(&state.cloud_key, app.id, expires_at, content);
-    Some(Sealed {
-        encrypted_data,
-        iv: crypto::encode_b64(&iv),
-        cloud_id,
-    })
+    let cloud = seal_cloud_body(&state.cloud_key, app.id, expires_at, content);
+    Some(Sealed { ciphertext, iv, cloud })
 }
 
 /// The WeRun data for `window` from the user's day totals: 31 entries, ascending, zero-filled.
@@ -195,7 +213,16 @@ fn split_key(key: &[u8; 32]) -> ([u8; 16], &[u8]) {
 }
 
 /// Seal a cloudID for `content` (a [`Body`] kind byte and its body) under the deployment's cloud key.
+#[cfg(test)]
 fn seal_cloud_id(key: &[u8; 32], app_id: i64, expires_at: i64, content: &[u8]) -> String {
+    format!(
+        "27_{}",
+        URL_SAFE_NO_PAD.encode(seal_cloud_body(key, app_id, expires_at, content))
+    )
+}
+
+/// The sealed body of a cloudID: version ‖ iv ‖ AES-128-CBC(app id ‖ expiry ‖ content) ‖ tag.
+fn seal_cloud_body(key: &[u8; 32], app_id: i64, expires_at: i64, content: &[u8]) -> Vec<u8> {
     let mut plain = Vec::with_capacity(16 + content.len());
     plain.extend_from_slice(&app_id.to_be_bytes());
     plain.extend_from_slice(&expires_at.to_be_bytes());
@@ -209,7 +236,7 @@ fn seal_cloud_id(key: &[u8; 32], app_id: i64, expires_at: i64, content: &[u8]) -
     body.extend_from_slice(&ct);
     let tag = crypto::hmac_sha256(mac_key, &body);
     body.extend_from_slice(&tag[..TAG_LEN]);
-    format!("27_{}", URL_SAFE_NO_PAD.encode(body))
+    body
 }
 
 /// Open a cloudID sealed by this deployment; `None` when it is malformed, forged or altered.
@@ -249,16 +276,18 @@ mod tests {
     #[test]
     fn the_written_response_is_what_serde_writes() {
         let sealed = Sealed {
-            encrypted_data: "ab+/cd==".into(),
-            iv: "AAAAAAAAAAAAAAAAAAAAAA==".into(),
-            cloud_id: "27_x-y_z".into(),
+            ciphertext: (0..=255).collect(),
+            iv: [0xfb; 16],
+            cloud: vec![0xff, 0xfe, 0x3e, 0x3f, 0],
         };
         let typed = yundong_proto::client::EncryptedDataResponse {
             err_msg: "getWeRunData:ok".into(),
-            encrypted_data: sealed.encrypted_data.clone(),
-            iv: sealed.iv.clone(),
-            cloud_id: sealed.cloud_id.clone(),
+            encrypted_data: sealed.encrypted_data(),
+            iv: sealed.iv(),
+            cloud_id: sealed.cloud_id(),
         };
+        assert!(typed.encrypted_data.contains('+') && typed.encrypted_data.contains('/'));
+        assert!(typed.cloud_id.starts_with("27_") && typed.cloud_id.contains('-') && typed.cloud_id.contains('_'));
         assert_eq!(
             sealed.response_json("getWeRunData:ok"),
             serde_json::to_string(&typed).unwrap()
