@@ -15,6 +15,8 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use tokio::sync::Notify;
+
 use yundong_store::{Cursor, EVERYONE, FeedReader, Store, StoreError};
 
 /// Users remembered with a tick; past this the node forgets everything and starts again (bounds memory).
@@ -48,7 +50,17 @@ pub struct Feed {
     begun: AtomicU64,
     applied: AtomicU64,
     ticks: RwLock<Ticks>,
+    /// Notified after every read (or failed read) once the position is released.
+    read_done: Notify,
     pruning: std::sync::Arc<AtomicBool>,
+}
+
+struct NotifyOnDrop<'a>(&'a Notify);
+
+impl Drop for NotifyOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.notify_waiters();
+    }
 }
 
 #[derive(Default)]
@@ -92,50 +104,75 @@ impl Feed {
             begun: AtomicU64::new(0),
             applied: AtomicU64::new(0),
             ticks: RwLock::default(),
+            read_done: Notify::new(),
             pruning: std::sync::Arc::default(),
         }
     }
 
     /// Apply every change committed before this call; the stamp to give answers loaded from here on.
+    ///
+    /// One request at a time reads (whoever gets the position's lock); the others wait to be notified and then
+    /// check whether that read began after they arrived, all at once rather than passing the lock along one by one.
     pub async fn sync(&self) -> Result<Stamp, StoreError> {
         let ticket = self.begun.load(Ordering::Acquire) + 1;
-        if self.applied.load(Ordering::Acquire) < ticket {
-            let mut pos = self.position.lock().await;
-            if self.applied.load(Ordering::Acquire) < ticket {
-                // Let the requests that are ready to run reach this point too, so that one read serves them all
-                // (a read begun after they arrived serves them; the yield only gathers them, like group commit).
-                for _ in 0..GATHER_YIELDS {
-                    tokio::task::yield_now().await;
-                }
-                let n = self.begun.fetch_add(1, Ordering::AcqRel) + 1;
-                let started = Instant::now();
-                let pos = &mut *pos;
-                let changes = pos.reader.read(&pos.cursor).await?;
-                let stale = pos.last_read.is_some_and(|t| started.duration_since(t) > self.max_gap);
-                // PostgreSQL reads an event again while its transaction id is at or above the horizon: apply each
-                // once, and remember it only until the horizon passes it.
-                let first = pos.cursor == Cursor::Start;
-                let mut users: Vec<i64> = changes
-                    .events
-                    .iter()
-                    .filter(|e| e.xid.is_none_or(|xid| pos.seen.insert(e.id, xid).is_none()))
-                    .map(|e| e.user_id)
-                    .collect();
-                if first {
-                    // Nothing is cached before the first read: its events are only remembered as seen.
-                    users.clear();
-                }
-                self.apply(&users, stale);
-                if let Some(horizon) = changes.cursor.horizon() {
-                    pos.seen.retain(|_, xid| *xid >= horizon);
-                }
-                pos.cursor = changes.cursor;
-                pos.last_read = Some(started);
-                self.note_top(pos, started, changes.top_id);
-                self.applied.store(n, Ordering::Release);
+        loop {
+            if self.applied.load(Ordering::Acquire) >= ticket {
+                break;
             }
+            let notified = self.read_done.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.applied.load(Ordering::Acquire) >= ticket {
+                break;
+            }
+            if let Ok(guard) = self.position.try_lock() {
+                // Dropped after `pos` (declared later, dropped first), so it notifies once the lock is released,
+                // even if this future is dropped mid-read: a waiter that found the lock taken always hears of it.
+                let _notify = NotifyOnDrop(&self.read_done);
+                let mut pos = guard;
+                if self.applied.load(Ordering::Acquire) < ticket {
+                    self.read(&mut pos).await?;
+                }
+                break;
+            }
+            notified.await;
         }
         Ok(self.stamp())
+    }
+
+    /// One read of the feed, applied; the caller holds the position.
+    async fn read(&self, pos: &mut Position) -> Result<(), StoreError> {
+        // Let the requests that are ready to run reach `sync` too, so that one read serves them all (a read begun
+        // after they arrived serves them; the yield only gathers them, like group commit).
+        for _ in 0..GATHER_YIELDS {
+            tokio::task::yield_now().await;
+        }
+        let n = self.begun.fetch_add(1, Ordering::AcqRel) + 1;
+        let started = Instant::now();
+        let changes = pos.reader.read(&pos.cursor).await?;
+        let stale = pos.last_read.is_some_and(|t| started.duration_since(t) > self.max_gap);
+        // PostgreSQL reads an event again while its transaction id is at or above the horizon: apply each once, and
+        // remember it only until the horizon passes it.
+        let first = pos.cursor == Cursor::Start;
+        let mut users: Vec<i64> = changes
+            .events
+            .iter()
+            .filter(|e| e.xid.is_none_or(|xid| pos.seen.insert(e.id, xid).is_none()))
+            .map(|e| e.user_id)
+            .collect();
+        if first {
+            // Nothing is cached before the first read: its events are only remembered as seen.
+            users.clear();
+        }
+        self.apply(&users, stale);
+        if let Some(horizon) = changes.cursor.horizon() {
+            pos.seen.retain(|_, xid| *xid >= horizon);
+        }
+        pos.cursor = changes.cursor;
+        pos.last_read = Some(started);
+        self.note_top(pos, started, changes.top_id);
+        self.applied.store(n, Ordering::Release);
+        Ok(())
     }
 
     /// The current stamp, without reading the feed.

@@ -318,3 +318,31 @@ async fn nodes_prune_the_feed_after_its_retention() {
     s.steps(&viewer.token, 9_999, None).await;
     assert_eq!(row(&ranking(&s, &viewer).await, &viewer).unwrap()["steps"], 9_999);
 }
+
+#[tokio::test]
+async fn concurrent_writers_each_read_their_own_write_on_another_node() {
+    let (a, b) = two_nodes().await;
+    let (a, b) = (std::sync::Arc::new(a), std::sync::Arc::new(b));
+    let mut users = Vec::new();
+    for i in 0..32 {
+        users.push(std::sync::Arc::new(a.user(&format!("u{i}")).await));
+    }
+    for round in 1..=3 {
+        let tasks: Vec<_> = users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let (a, b, u) = (a.clone(), b.clone(), u.clone());
+                tokio::spawn(async move {
+                    let steps = (round * 1_000 + i) as i64;
+                    assert_eq!(a.steps(&u.token, steps, None).await["errMsg"], "steps:ok");
+                    let v = ranking(&b, &u).await;
+                    assert_eq!(row(&v, &u).unwrap()["steps"], steps, "round {round}, user {i}");
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    }
+}
