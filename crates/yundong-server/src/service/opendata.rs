@@ -73,7 +73,7 @@ pub async fn seal<T: Serialize>(
 /// [`seal`] for WeRun data, whose cloudID carries the steps in binary (a tenth of the JSON's size): the JSON is
 /// rebuilt from it, byte for byte, when the cloudID is exchanged.
 pub fn seal_werun(state: &AppState, app: &AppRow, session_key: &str, data: &WeRunData) -> Option<Sealed> {
-    let plain = serde_json::to_string(data).ok()?;
+    let plain = werun_json(data);
     let content = cloud_content(&werun_binary(data), Body::WeRun);
     seal_plain(state, app, session_key, &plain, &content)
 }
@@ -86,6 +86,30 @@ fn seal_plain(state: &AppState, app: &AppRow, session_key: &str, plain: &str, co
     let expires_at = state.now() + state.config.cloud_id_ttl;
     let cloud = seal_cloud_body(&state.cloud_key, app.id, expires_at, content);
     Some(Sealed { ciphertext, iv, cloud })
+}
+
+/// `serde_json::to_string(data)`, byte for byte, written directly (this runs on every getWeRunData): no escaping
+/// pass over the fixed keys, integers by `itoa`.
+pub fn werun_json(data: &WeRunData) -> String {
+    let mut ints = itoa::Buffer::new();
+    let mut out = String::with_capacity(64 + data.step_info_list.len() * 40 + data.watermark.appid.len());
+    out.push_str(r#"{"stepInfoList":["#);
+    for (i, s) in data.step_info_list.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(r#"{"timestamp":"#);
+        out.push_str(ints.format(s.timestamp));
+        out.push_str(r#","step":"#);
+        out.push_str(ints.format(s.step));
+        out.push('}');
+    }
+    out.push_str(r#"],"watermark":{"timestamp":"#);
+    out.push_str(ints.format(data.watermark.timestamp));
+    out.push_str(r#","appid":"#);
+    out.push_str(&serde_json::Value::from(data.watermark.appid.as_str()).to_string());
+    out.push_str("}}");
+    out
 }
 
 /// The WeRun data for `window` from the user's day totals: 31 entries, ascending, zero-filled.
@@ -258,7 +282,7 @@ pub fn open_cloud_id(key: &[u8; 32], cloud_id: &str) -> Option<CloudIdContent> {
     let (&kind, data) = content.split_first()?;
     let data = match kind {
         k if k == Body::Json as u8 => String::from_utf8(data.to_vec()).ok()?,
-        k if k == Body::WeRun as u8 => serde_json::to_string(&werun_from_binary(data)?).ok()?,
+        k if k == Body::WeRun as u8 => werun_json(&werun_from_binary(data)?),
         _ => return None,
     };
     let (app_id, expires_at) = head.split_at(8);
@@ -272,6 +296,29 @@ pub fn open_cloud_id(key: &[u8; 32], cloud_id: &str) -> Option<CloudIdContent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn werun_json_is_what_serde_writes() {
+        let cases = [
+            (vec![], "wx0123456789abcdef"),
+            (vec![(0, 0)], ""),
+            (vec![(1_571_673_600, 98_800), (1_571_760_000, -1)], "a\"b\\c\u{1}é😀"),
+            (vec![(i64::MIN, i64::MAX), (i64::MAX, i64::MIN)], "wx"),
+        ];
+        for (days, appid) in cases {
+            let data = WeRunData {
+                step_info_list: days
+                    .iter()
+                    .map(|&(timestamp, step)| StepInfo { timestamp, step })
+                    .collect(),
+                watermark: Watermark {
+                    timestamp: -5,
+                    appid: appid.into(),
+                },
+            };
+            assert_eq!(werun_json(&data), serde_json::to_string(&data).unwrap());
+        }
+    }
 
     #[test]
     fn the_written_response_is_what_serde_writes() {
