@@ -8,7 +8,7 @@
 //! above it may commit later, so the next read takes every event from the horizon on. Events can be read twice, never
 //! missed; applying one twice only costs a reload.
 
-use sqlx::{Any, AnyConnection, Executor, Row};
+use sqlx::{AnyConnection, Row};
 
 use crate::{Backend, Result, Store, StoreError};
 
@@ -90,7 +90,7 @@ impl FeedReader {
             Some(conn) => conn,
             None => self.conn.insert(self.store.pool.acquire().await?.detach()),
         };
-        let read = read_on(&mut *conn, self.store.backend, cursor).await;
+        let read = read_on(conn, self.store.backend, cursor).await;
         if read.is_err() {
             self.conn = None;
         }
@@ -98,7 +98,7 @@ impl FeedReader {
     }
 }
 
-async fn read_on<'c, E: Executor<'c, Database = Any>>(db: E, backend: Backend, cursor: &Cursor) -> Result<Changes> {
+async fn read_on(db: &mut AnyConnection, backend: Backend, cursor: &Cursor) -> Result<Changes> {
     match (backend, cursor) {
         (Backend::Sqlite, Cursor::Start) | (Backend::Sqlite, Cursor::Id(_)) => {
             let after = match cursor {
@@ -149,11 +149,6 @@ async fn read_on<'c, E: Executor<'c, Database = Any>>(db: E, backend: Backend, c
 }
 
 impl Store {
-    /// Read the feed from `cursor` on, through the read pool.
-    pub async fn read_changes(&self, cursor: &Cursor) -> Result<Changes> {
-        read_on(&self.pool, self.backend, cursor).await
-    }
-
     /// A reader of the feed with a connection of its own.
     pub fn feed_reader(&self) -> FeedReader {
         FeedReader {

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use yundong_store::{Gate, Store};
+use yundong_store::{Gate, Store, StoreError};
 
 use crate::config::Config;
 
@@ -68,19 +68,16 @@ impl<K: Eq + Hash, V> Entries<K, V> {
             .filter(|e| feed.holds(e.stamp, &e.deps))
     }
 
-    /// The answer for `key`: this node's copy while it holds, else `load`ed and kept, stamped `stamp` (which the
-    /// caller took from [`Feed::sync`] before calling). Concurrent misses on one key wait for one load and share it:
-    /// an entry loaded by another request after this one's sync is as fresh as one this request would load.
-    pub async fn get_or_load<E, Fut>(
-        &self,
-        feed: &Feed,
-        stamp: Stamp,
-        key: K,
-        load: impl FnOnce() -> Fut,
-    ) -> Result<Arc<Entry<V>>, E>
+    /// The answer for `key`, after syncing with `feed` (so every write acknowledged before this call is seen):
+    /// this node's copy while it holds, else `load`ed and kept, stamped with the sync. Concurrent misses on one key
+    /// wait for one load and share it: an entry loaded by another request after this one's sync is as fresh as one
+    /// this request would load.
+    pub async fn get_or_load<E, Fut>(&self, feed: &Feed, key: K, load: impl FnOnce() -> Fut) -> Result<Arc<Entry<V>>, E>
     where
+        E: From<StoreError>,
         Fut: Future<Output = Result<Loaded<V>, E>>,
     {
+        let stamp = feed.sync().await?;
         if let Some(hit) = self.lookup(feed, &key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(hit);
@@ -125,14 +122,6 @@ impl<K: Eq + Hash, V> Entries<K, V> {
             *used += cost;
         }
         entry
-    }
-
-    pub fn len(&self) -> usize {
-        self.map.lock().map_or(0, |m| m.0.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

@@ -564,8 +564,6 @@ pub async fn get_share_info(
         },
     };
     let sealed = opendata::seal(&state, &app, &session.session_key, &info)
-        .await
-        .map_err(store(API))?
         .ok_or_else(|| ClientError::fail(API, "need login"))?;
     state
         .store

@@ -96,7 +96,7 @@ pub async fn get_werun_data(
 }
 
 /// The gate of `user_id` for `app_id` over the window `[first_day, last_day]`: from this node's cache when nothing it
-/// depends on changed since it was read (the feed is synced first), else from the database.
+/// depends on changed since it was read (the feed is synced first, by `get_or_load`), else from the database.
 async fn cached_gate(
     state: &AppState,
     user_id: i64,
@@ -105,7 +105,6 @@ async fn cached_gate(
     last_day: i64,
 ) -> Result<Arc<Entry<Option<Gate>>>, StoreError> {
     let cache = &state.cache;
-    let stamp = cache.feed.sync().await?;
     let load = || async move {
         let gate = state
             .store
@@ -120,7 +119,7 @@ async fn cached_gate(
     };
     cache
         .gates
-        .get_or_load(&cache.feed, stamp, (user_id, app_id, first_day), load)
+        .get_or_load(&cache.feed, (user_id, app_id, first_day), load)
         .await
 }
 

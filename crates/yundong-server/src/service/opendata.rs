@@ -10,7 +10,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Serialize;
 use yundong_proto::crypto;
 use yundong_proto::werun::{StepInfo, Watermark, WeRunData};
-use yundong_store::{AppRow, DayTotal, StoreError};
+use yundong_store::{AppRow, DayTotal};
 
 use crate::secrets;
 use crate::state::AppState;
@@ -57,17 +57,10 @@ impl Sealed {
 }
 
 /// Encrypt `data` under `session_key`, with a cloudID that carries it.
-pub async fn seal<T: Serialize>(
-    state: &AppState,
-    app: &AppRow,
-    session_key: &str,
-    data: &T,
-) -> Result<Option<Sealed>, StoreError> {
-    let Ok(plain) = serde_json::to_string(data) else {
-        return Ok(None);
-    };
+pub fn seal<T: Serialize>(state: &AppState, app: &AppRow, session_key: &str, data: &T) -> Option<Sealed> {
+    let plain = serde_json::to_string(data).ok()?;
     let content = cloud_content(plain.as_bytes(), Body::Json);
-    Ok(seal_plain(state, app, session_key, &plain, &content))
+    seal_plain(state, app, session_key, &plain, &content)
 }
 
 /// [`seal`] for WeRun data, whose cloudID carries the steps in binary (a tenth of the JSON's size): the JSON is

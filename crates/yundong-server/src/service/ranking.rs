@@ -108,7 +108,6 @@ pub async fn ranking(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -
 /// Failures (`werun off`) are not cached.
 pub async fn ranking_json(state: &AppState, viewer_id: i64, day: i64) -> Result<Bytes, SocialError> {
     let (cache, store) = (&state.cache, &state.store);
-    let stamp = cache.feed.sync().await?;
     let load = || async move {
         let viewer = store.user_by_id(viewer_id).await?.ok_or_else(|| fail("unknown user"))?;
         let answer = ranking(store, state.config.day_zone, &viewer, day).await?;
@@ -122,10 +121,7 @@ pub async fn ranking_json(state: &AppState, viewer_id: i64, day: i64) -> Result<
             cost,
         })
     };
-    let entry = cache
-        .rankings
-        .get_or_load(&cache.feed, stamp, (viewer_id, day), load)
-        .await?;
+    let entry = cache.rankings.get_or_load(&cache.feed, (viewer_id, day), load).await?;
     Ok(entry.value.clone())
 }
 

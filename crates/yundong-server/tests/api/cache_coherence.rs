@@ -215,12 +215,13 @@ async fn the_change_feed_reads_every_committed_change_and_prunes() {
     use yundong_store::Cursor;
     let s = TestServer::spawn().await;
     let store = &s.state.store;
-    let start = store.read_changes(&Cursor::Start).await.unwrap();
+    let mut feed = store.feed_reader();
+    let start = feed.read(&Cursor::Start).await.unwrap();
     let u = s.user("u").await;
     let f = s.user("f").await;
     s.befriend(u.user_id, f.user_id).await;
     s.steps(&u.token, 10, None).await;
-    let next = store.read_changes(&start.cursor).await.unwrap();
+    let next = feed.read(&start.cursor).await.unwrap();
     let users = |c: &yundong_store::Changes| c.events.iter().map(|e| e.user_id).collect::<Vec<_>>();
     for id in [u.user_id, f.user_id] {
         assert!(users(&next).contains(&id), "{id} in {:?}", users(&next));
@@ -228,7 +229,7 @@ async fn the_change_feed_reads_every_committed_change_and_prunes() {
     // Pruning everything read so far leaves later events readable.
     while store.prune_changes(next.top_id, 2).await.unwrap() > 0 {}
     s.steps(&f.token, 10, None).await;
-    let after = store.read_changes(&next.cursor).await.unwrap();
+    let after = feed.read(&next.cursor).await.unwrap();
     assert!(users(&after).contains(&f.user_id));
     assert!(!users(&after).contains(&u.user_id), "{:?}", users(&after));
 }
