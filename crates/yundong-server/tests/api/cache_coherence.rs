@@ -8,34 +8,13 @@ use yundong_store::{BulkTable, Val};
 use yundong_testkit::TestServer;
 
 use crate::checkin::{check_in, fitness_app};
-use crate::support::{decrypt, errcode};
+use crate::ranking::{ranking, row};
+use crate::support::{decrypt_answer, errcode};
 
 async fn two_nodes() -> (TestServer, TestServer) {
     let a = TestServer::spawn().await;
     let b = a.spawn_node().await;
     (a, b)
-}
-
-async fn ranking(s: &TestServer, viewer: &UserCreated) -> Value {
-    let res = s
-        .http
-        .get(s.url("/client/v1/werun/ranking"))
-        .bearer_auth(&viewer.token)
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = yundong_testkit::parse(res).await;
-    assert_eq!((status, v["errMsg"].as_str()), (200, Some("ranking:ok")), "{v}");
-    v
-}
-
-fn row(v: &Value, user: &UserCreated) -> Option<Value> {
-    v["ranking"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["user_id"] == user.user_id)
-        .cloned()
 }
 
 /// Read the ranking twice on `reader`: the second answer must be a cache hit equal to the first.
@@ -71,12 +50,12 @@ async fn ranking_changes_made_elsewhere_show_at_once() {
     }
     a.steps(&f1.token, 1_000, None).await;
     let v = cached_ranking(&b, &viewer).await;
-    assert_eq!(row(&v, &f1).unwrap()["steps"], 1_000);
+    assert_eq!(row(&v, f1.user_id)["steps"], 1_000);
 
     // Steps through the other node.
     a.steps(&f1.token, 5_000, None).await;
     let v = reloaded_ranking(&b, &viewer, "steps").await;
-    assert_eq!(row(&v, &f1).unwrap()["steps"], 5_000);
+    assert_eq!(row(&v, f1.user_id)["steps"], 5_000);
     assert_eq!(v["cover"]["user_id"], f1.user_id);
 
     // A friend hides from the viewer, then shows again.
@@ -86,13 +65,13 @@ async fn ranking_changes_made_elsewhere_show_at_once() {
     a.post_json("/client/v1/werun/hide", Some(&f2.token), &hide(false))
         .await;
     let v = reloaded_ranking(&b, &viewer, "unhide").await;
-    assert!(row(&v, &f2).is_some());
+    assert!(!row(&v, f2.user_id).is_null());
 
     // A friend leaves the ranking.
     let leave = json!({"join_ranking": false});
     a.post_json("/client/v1/werun/settings", Some(&f1.token), &leave).await;
     let v = reloaded_ranking(&b, &viewer, "leave").await;
-    assert!(row(&v, &f1).is_none());
+    assert!(row(&v, f1.user_id).is_null());
     assert_eq!(v["cover"], Value::Null, "nobody left with steps");
 
     // The viewer likes a friend through the other node.
@@ -103,8 +82,8 @@ async fn ranking_changes_made_elsewhere_show_at_once() {
     let v = reloaded_ranking(&b, &viewer, "like").await;
     assert_eq!(
         (
-            row(&v, &f2).unwrap()["likes"].clone(),
-            row(&v, &f2).unwrap()["liked"].clone()
+            row(&v, f2.user_id)["likes"].clone(),
+            row(&v, f2.user_id)["liked"].clone()
         ),
         (json!(1), json!(true))
     );
@@ -113,7 +92,7 @@ async fn ranking_changes_made_elsewhere_show_at_once() {
     let app = fitness_app(&a).await;
     check_in(&a, &f2, &app, json!([{"typeId": 3001, "distance": 1200}])).await;
     let v = reloaded_ranking(&b, &viewer, "check-in").await;
-    assert_eq!(row(&v, &f2).unwrap()["checkin"]["typeId"], 3001, "{v}");
+    assert_eq!(row(&v, f2.user_id)["checkin"]["typeId"], 3001, "{v}");
 
     // A friendship written straight into the database (as the CLI does), not through any server.
     let f3 = a.user("f3").await;
@@ -124,7 +103,7 @@ async fn ranking_changes_made_elsewhere_show_at_once() {
         .await
         .unwrap();
     let v = reloaded_ranking(&b, &viewer, "friendship").await;
-    assert!(row(&v, &f3).is_some());
+    assert!(!row(&v, f3.user_id).is_null());
 
     // A bulk load (demo seeding) turns the row triggers off and tells every node to forget everything.
     let f4 = a.user("f4").await;
@@ -133,13 +112,13 @@ async fn ranking_changes_made_elsewhere_show_at_once() {
     let rows = vec![pair(viewer.user_id, f4.user_id), pair(f4.user_id, viewer.user_id)];
     a.state.store.bulk_insert(BulkTable::Friendships, &rows).await.unwrap();
     let v = reloaded_ranking(&b, &viewer, "bulk load").await;
-    assert!(row(&v, &f4).is_some());
+    assert!(!row(&v, f4.user_id).is_null());
 
     // A friend switching WeRun off.
     let off = json!({"werun": false});
     a.post_json("/client/v1/werun/settings", Some(&f3.token), &off).await;
     let v = reloaded_ranking(&b, &viewer, "werun off").await;
-    assert!(row(&v, &f3).is_none());
+    assert!(row(&v, f3.user_id).is_null());
 }
 
 /// getWeRunData on `reader`, decrypted with `key`, twice: the repeat must be a gate cache hit.
@@ -152,12 +131,8 @@ async fn cached_werun(reader: &TestServer, user: &UserCreated, appid: &str, key:
         hits + 1,
         "served from the cache: {again}"
     );
-    let d1 = decrypt(key, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
-    let d2 = decrypt(
-        key,
-        again["iv"].as_str().unwrap(),
-        again["encryptedData"].as_str().unwrap(),
-    );
+    let d1 = decrypt_answer(key, &v);
+    let d2 = decrypt_answer(key, &again);
     assert_eq!(d1["stepInfoList"], d2["stepInfoList"]);
     d2
 }
@@ -177,7 +152,7 @@ async fn getwerundata_changes_made_elsewhere_show_at_once() {
     // Steps through the other node.
     a.steps(&user.token, 8_000, None).await;
     let v = b.werun(&user.token, &app.appid).await;
-    let d = decrypt(&key1, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+    let d = decrypt_answer(&key1, &v);
     assert_eq!(d["stepInfoList"][30]["step"], 8_000);
 
     // A new session (wx.login + jscode2session) through the other node: the reader encrypts under the new key.
@@ -185,7 +160,7 @@ async fn getwerundata_changes_made_elsewhere_show_at_once() {
     let (_, key2) = a.session(&app, &user).await;
     assert_ne!(key1, key2);
     let v = b.werun(&user.token, &app.appid).await;
-    decrypt(&key2, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+    decrypt_answer(&key2, &v);
 
     // resetusersessionkey through the other node.
     cached_werun(&b, &user, &app.appid, &key2).await;
@@ -198,7 +173,7 @@ async fn getwerundata_changes_made_elsewhere_show_at_once() {
     assert_eq!(errcode(&reset), 0, "{reset}");
     let key3 = reset["session_key"].as_str().unwrap();
     let v = b.werun(&user.token, &app.appid).await;
-    decrypt(key3, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+    decrypt_answer(key3, &v);
 
     // WeRun switched off through the other node.
     cached_werun(&b, &user, &app.appid, key3).await;
@@ -274,7 +249,7 @@ async fn a_node_that_stopped_reading_the_feed_forgets_its_cache() {
     s.steps(&f.token, 100, None).await;
     cached_ranking(&s, &viewer).await;
     // A change whose event is pruned (as another node would after its retention) before this node reads it.
-    let day = row(&ranking(&s, &viewer).await, &f).unwrap();
+    let day = row(&ranking(&s, &viewer).await, f.user_id);
     assert_eq!(day["steps"], 100);
     let today = yundong_proto::day::DayZone::CHINA.day_start(s.state.now());
     let write = yundong_store::StepWrite {
@@ -288,7 +263,7 @@ async fn a_node_that_stopped_reading_the_feed_forgets_its_cache() {
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let v = reloaded_ranking(&s, &viewer, "after a gap").await;
     assert_eq!(
-        row(&v, &f).unwrap()["steps"],
+        row(&v, f.user_id)["steps"],
         4_321,
         "the gap made the node forget, so it reloaded"
     );
@@ -317,7 +292,7 @@ async fn nodes_prune_the_feed_after_its_retention() {
     }
     // Later changes still arrive.
     s.steps(&viewer.token, 9_999, None).await;
-    assert_eq!(row(&ranking(&s, &viewer).await, &viewer).unwrap()["steps"], 9_999);
+    assert_eq!(row(&ranking(&s, &viewer).await, viewer.user_id)["steps"], 9_999);
 }
 
 #[tokio::test]
@@ -338,7 +313,7 @@ async fn concurrent_writers_each_read_their_own_write_on_another_node() {
                     let steps = (round * 1_000 + i) as i64;
                     assert_eq!(a.steps(&u.token, steps, None).await["errMsg"], "steps:ok");
                     let v = ranking(&b, &u).await;
-                    assert_eq!(row(&v, &u).unwrap()["steps"], steps, "round {round}, user {i}");
+                    assert_eq!(row(&v, u.user_id)["steps"], steps, "round {round}, user {i}");
                 })
             })
             .collect();

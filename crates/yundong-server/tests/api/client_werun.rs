@@ -3,7 +3,7 @@
 use serde_json::json;
 use yundong_testkit::TestServer;
 
-use crate::support::{cst_midnight, decrypt, try_decrypt};
+use crate::support::{cst_midnight, decrypt, decrypt_answer, try_decrypt};
 
 #[tokio::test]
 async fn authorization_dialog_settings_and_denial() {
@@ -222,7 +222,7 @@ async fn days_roll_over_at_utc8_midnight() {
     assert_eq!(after["timestamp"], next_midnight);
     let (_, key) = s.session(&app, &user).await;
     let v = s.werun(&user.token, &app.appid).await;
-    let data = decrypt(&key, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+    let data = decrypt_answer(&key, &v);
     let list = data["stepInfoList"].as_array().unwrap();
     assert_eq!(list[30]["timestamp"], next_midnight);
     assert_eq!(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::json;
 use yundong_testkit::TestServer;
 
-use crate::support::{decrypt, errcode};
+use crate::support::{decrypt_answer, errcode};
 
 async fn nodes(n: usize) -> Vec<Arc<TestServer>> {
     let first = TestServer::spawn().await;
@@ -123,7 +123,7 @@ async fn steps_written_through_one_node_are_read_through_another() {
         let reader = &ns[(i + 1) % 2];
         let (_, key) = reader.session(&app, u).await;
         let v = reader.werun(&u.token, &app.appid).await;
-        let data = decrypt(&key, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+        let data = decrypt_answer(&key, &v);
         assert_eq!(data["stepInfoList"][30]["step"], 1000 + i as i64);
     }
 }

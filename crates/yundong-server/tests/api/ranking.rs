@@ -20,7 +20,7 @@ async fn ranking_at(s: &TestServer, viewer: &UserCreated, query: &str) -> Value 
     v
 }
 
-async fn ranking(s: &TestServer, viewer: &UserCreated) -> Value {
+pub async fn ranking(s: &TestServer, viewer: &UserCreated) -> Value {
     ranking_at(s, viewer, "").await
 }
 
@@ -44,7 +44,7 @@ fn ids(v: &Value) -> Vec<i64> {
     rows(v).into_iter().map(|r| r.0).collect()
 }
 
-fn row(v: &Value, user_id: i64) -> Value {
+pub fn row(v: &Value, user_id: i64) -> Value {
     v["ranking"]
         .as_array()
         .unwrap()

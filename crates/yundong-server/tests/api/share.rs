@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use yundong_proto::admin::{AppCreated, UserCreated};
 use yundong_testkit::{ADMIN_TOKEN, TestServer, parse};
 
-use crate::support::{decrypt, try_decrypt};
+use crate::support::{decrypt, decrypt_answer, try_decrypt};
 
 fn png(len: usize) -> Vec<u8> {
     let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
@@ -156,7 +156,7 @@ async fn open_gid(s: &TestServer, app: &AppCreated, user: &UserCreated, ticket: 
     let (_, key) = s.session(app, user).await;
     let v = share_info(s, &user.token, &app.appid, ticket).await;
     assert_eq!(v["errMsg"], "getShareInfo:ok", "{v}");
-    let plain = decrypt(&key, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+    let plain = decrypt_answer(&key, &v);
     plain["openGId"].as_str().unwrap().to_owned()
 }
 

@@ -45,6 +45,12 @@ pub fn decrypt(session_key: &str, iv: &str, encrypted_data: &str) -> Value {
     try_decrypt(session_key, iv, encrypted_data).unwrap()
 }
 
+/// The plaintext of an open-data answer (`{"iv", "encryptedData", …}`) under `session_key`.
+pub fn decrypt_answer(session_key: &str, answer: &Value) -> Value {
+    let field = |name: &str| answer[name].as_str().unwrap_or_else(|| panic!("no {name} in {answer}"));
+    decrypt(session_key, field("iv"), field("encryptedData"))
+}
+
 /// Local midnight (UTC+8) of the day containing `ts`.
 pub fn cst_midnight(ts: i64) -> i64 {
     ts - (ts + 8 * 3600).rem_euclid(86_400)

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use yundong_proto::ids;
 use yundong_testkit::TestServer;
 
-use crate::support::{cst_midnight, decrypt, errcode, try_decrypt};
+use crate::support::{cst_midnight, decrypt_answer, errcode, try_decrypt};
 
 #[tokio::test]
 async fn full_flow_decrypts_to_exactly_31_days() {
@@ -27,11 +27,7 @@ async fn full_flow_decrypts_to_exactly_31_days() {
     let v = s.werun(&user.token, &app.appid).await;
     assert_eq!(v["errMsg"], "getWeRunData:ok");
     assert!(v["cloudID"].as_str().is_some_and(|c| !c.is_empty()));
-    let data = decrypt(
-        &session_key,
-        v["iv"].as_str().unwrap(),
-        v["encryptedData"].as_str().unwrap(),
-    );
+    let data = decrypt_answer(&session_key, &v);
     let list = data["stepInfoList"].as_array().unwrap();
     assert_eq!(list.len(), 31);
     for (i, e) in list.iter().enumerate() {

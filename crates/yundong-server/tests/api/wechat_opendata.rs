@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use yundong_testkit::TestServer;
 
-use crate::support::{cst_midnight, decrypt, errcode};
+use crate::support::{cst_midnight, decrypt_answer, errcode};
 
 #[tokio::test]
 async fn cloud_id_exchanges_for_the_same_data_for_five_minutes() {
@@ -13,7 +13,7 @@ async fn cloud_id_exchanges_for_the_same_data_for_five_minutes() {
     s.steps(&user.token, 4321, None).await;
     let (_, key) = s.session(&app, &user).await;
     let v = s.werun(&user.token, &app.appid).await;
-    let plain = decrypt(&key, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+    let plain = decrypt_answer(&key, &v);
     let cloud_id = v["cloudID"].as_str().unwrap();
     let token = s.access_token(&app).await;
     let path = format!("/wxa/getopendata?access_token={token}");
@@ -96,7 +96,7 @@ async fn werun_steps(
 ) -> Vec<i64> {
     let (_, key) = s.session(app, user).await;
     let v = s.werun(&user.token, &app.appid).await;
-    let data = decrypt(&key, v["iv"].as_str().unwrap(), v["encryptedData"].as_str().unwrap());
+    let data = decrypt_answer(&key, &v);
     data["stepInfoList"]
         .as_array()
         .unwrap()
