@@ -61,12 +61,7 @@ BIN="$YD_BIN"
 DATA="$(mktemp -d "${TMPDIR:-/tmp}/yundong-browser.XXXXXX")"
 PID=""
 cleanup() {
-    if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then
-        kill "$PID" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$PID" 2>/dev/null
-        wait "$PID" 2>/dev/null
-    fi
+    yd_kill_pid "$PID"
     if [[ "${YD_KEEP_LOG:-0}" == 1 ]]; then log "kept $DATA"; else rm -rf "$DATA"; fi
 }
 trap cleanup EXIT

@@ -54,12 +54,7 @@ BIN="$YD_BIN"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/yundong-schemathesis.XXXXXX")"
 PID=""
 cleanup() {
-    if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then
-        kill "$PID" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$PID" 2>/dev/null
-        wait "$PID" 2>/dev/null
-    fi
+    yd_kill_pid "$PID"
     if [[ "${YD_KEEP_LOG:-0}" == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT

@@ -8,6 +8,7 @@
 #   yd_start             a fresh server (plus the flags in $YUNDONG_SERVE_ARGS, if any) on a free loopback port with a temp data dir; sets YD_BASE (trailing
 #                        slash), YD_PORT, YD_PID, YD_DATA, YD_LOG; exports YUNDONG_BASE and YUNDONG_ADMIN_TOKEN
 #   yd_stop              stops that server (only its own PID) and removes the temp data dir
+#   yd_kill_pid PID      stops one server process gracefully (SIGTERM, then SIGKILL after 5 s)
 #
 # The caller should `trap yd_stop EXIT`.
 
@@ -68,17 +69,22 @@ yd_start() {
     return 1
 }
 
-yd_stop() {
-    if [[ -n "${YD_PID:-}" ]] && kill -0 "$YD_PID" 2>/dev/null; then
-        kill "$YD_PID" 2>/dev/null || true
-        local i
+# Stop the server with this PID (a child of this shell): SIGTERM, up to 5 s for a graceful shutdown, then SIGKILL.
+yd_kill_pid() {
+    local pid="${1:-}" i
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
         for i in $(seq 1 50); do
-            kill -0 "$YD_PID" 2>/dev/null || break
+            kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
-        kill -9 "$YD_PID" 2>/dev/null || true
-        wait "$YD_PID" 2>/dev/null || true
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
     fi
+}
+
+yd_stop() {
+    yd_kill_pid "${YD_PID:-}"
     YD_PID=""
     if [[ -n "${YD_DATA:-}" && -d "$YD_DATA" ]]; then
         if [[ "${YD_KEEP_LOG:-0}" == 1 ]]; then
