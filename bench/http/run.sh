@@ -24,7 +24,7 @@ WORK="$(mktemp -d)"
 SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-ADMIN="yda_bench_admin"
+ADMIN="yda_bench_admin_0123456789abcdef0123456789"
 PIN_SERVER=""; PIN_WRK=""
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then PIN_SERVER="taskset -c 0"; PIN_WRK="taskset -c 1"; fi
 

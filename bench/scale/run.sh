@@ -24,7 +24,7 @@ rows=$(python3 -c "import sqlite3; c=sqlite3.connect('$WORK/scale.sqlite'); prin
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 s0=$(date +%s.%N)
-YUNDONG_ADMIN_TOKEN=yda_scale YUNDONG_LOG=warn "$BIN" serve --listen "127.0.0.1:$port" --database "$DB" >"$WORK/server.log" 2>&1 &
+YUNDONG_ADMIN_TOKEN=yda_scale_0123456789abcdef0123456789abcdef YUNDONG_LOG=warn "$BIN" serve --listen "127.0.0.1:$port" --database "$DB" >"$WORK/server.log" 2>&1 &
 PID=$!
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.005; done
 s1=$(date +%s.%N)

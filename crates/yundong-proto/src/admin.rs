@@ -20,6 +20,48 @@ pub struct CreateAppRequest {
     /// An open-platform account id; apps of one open platform share a user's unionid.
     #[serde(default)]
     pub open_platform: Option<String>,
+    /// The device capability: the app may write the steps of users who bound its wristband, with
+    /// `/hardware/bracelet/setstep`. Off by default.
+    #[serde(default)]
+    pub device_steps: Option<bool>,
+}
+
+/// A change to an app's settings; absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAppRequest {
+    #[serde(default)]
+    pub device_steps: Option<bool>,
+}
+
+/// An app as it is now (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AppInfo {
+    pub appid: String,
+    pub original_id: String,
+    pub name: String,
+    pub category: Option<String>,
+    pub werun_share: bool,
+    pub open_platform: Option<String>,
+    pub device_steps: bool,
+}
+
+/// An app's new secret, shown only here; the old one stopped working when this was answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SecretReset {
+    pub appid: String,
+    pub secret: String,
+}
+
+/// A user's new client token, shown only here; the old one stopped working when this was answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TokenReset {
+    pub user_id: i64,
+    pub token: String,
 }
 
 /// A new app. `secret` is shown only here: yundong keeps its hash.
@@ -33,6 +75,8 @@ pub struct AppCreated {
     pub category: Option<String>,
     pub werun_share: bool,
     pub open_platform: Option<String>,
+    #[serde(default)]
+    pub device_steps: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -156,3 +156,30 @@ pub fn ok(api: &str) -> String {
 pub fn fail(api: &str, reason: &str) -> String {
     format!("{api}:fail {reason}")
 }
+
+/// `POST /client/v1/devices/bind` and `/unbind`: the device app (by appid) whose wristband the user binds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DeviceRequest {
+    pub appid: String,
+}
+
+/// A wristband the user bound: the device app and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DeviceBinding {
+    pub appid: String,
+    /// The app's name, as the pages show it.
+    pub name: String,
+    /// Unix seconds.
+    pub bound_at: i64,
+}
+
+/// The user's bound wristbands, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DevicesResponse {
+    #[serde(rename = "errMsg")]
+    pub err_msg: String,
+    pub devices: Vec<DeviceBinding>,
+}

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod opendata;
 pub mod share;
 pub mod sport;
+pub mod text;
 pub mod wechat;
 pub mod werun;
 pub mod werun_social;

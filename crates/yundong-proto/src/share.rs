@@ -202,6 +202,17 @@ fn no_controls(param: &'static str, value: &str) -> Result<(), ParamError> {
     Ok(())
 }
 
+/// Display text: no control characters and no invisible formatting characters (crate::text).
+fn no_hidden(param: &'static str, value: &str) -> Result<(), ParamError> {
+    if crate::text::find_hidden(value).is_some() {
+        return Err(ParamError::rule(
+            param,
+            "must not contain control or invisible formatting characters",
+        ));
+    }
+    Ok(())
+}
+
 fn at_most(param: &'static str, value: &str, max: usize) -> Result<(), ParamError> {
     if value.len() > max {
         return Err(ParamError::rule(
@@ -303,7 +314,7 @@ impl ShareMiniProgramMessageRequest {
         no_controls("path", &self.path)?;
         if let Some(title) = &self.title {
             at_most("title", title, MAX_TITLE_BYTES)?;
-            no_controls("title", title)?;
+            no_hidden("title", title)?;
         }
         if let Some(description) = &self.description {
             at_most("description", description, MAX_DESCRIPTION_BYTES)?;

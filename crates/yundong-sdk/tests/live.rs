@@ -49,8 +49,10 @@ struct World {
 
 async fn world() -> World {
     let server = TestServer::spawn().await;
-    let app = server.app().await;
+    // A device app, so that setstep is allowed for the user, who bound its wristband.
+    let app = server.device_app("test app").await;
     let user = server.user("小明").await;
+    server.bind_device(&user, &app).await;
     let recorder = Recorder::new();
     let client = client(&server, &app, &recorder);
     let code = server.login_code(&user.token, &app.appid).await;

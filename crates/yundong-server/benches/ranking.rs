@@ -238,7 +238,12 @@ fn main() {
             day_zone: zone,
             ..yundong_server::Config::default()
         };
-        yundong_server::AppState::new(store.clone(), config, String::new(), [0; 32])
+        yundong_server::AppState::new(
+            store.clone(),
+            config,
+            yundong_server::state::AdminToken::Stored,
+            [0; 32],
+        )
     });
     let served = |id: i64| black_box(rt.block_on(ranking::ranking_json(&state, id, today)).is_ok());
     let database = |id: i64| black_box(rt.block_on(ranking::ranking(&store, zone, &viewer(id), today)).is_ok());

@@ -39,6 +39,10 @@ pub struct Config {
     /// caches; events are pruned `feed_retain` after a node saw them as the newest. Real time, not the dev clock.
     pub feed_max_gap: std::time::Duration,
     pub feed_retain: std::time::Duration,
+    /// Wrong admin tokens allowed per client address per minute before 429 (see `admin_auth`).
+    pub admin_failure_burst: u32,
+    /// The HTTP listener's timeouts and bounds (see `listener`).
+    pub limits: crate::listener::Limits,
 }
 
 impl Default for Config {
@@ -62,6 +66,8 @@ impl Default for Config {
             body_limit: 64 * 1024,
             feed_max_gap: std::time::Duration::from_secs(60),
             feed_retain: std::time::Duration::from_secs(120),
+            admin_failure_burst: crate::admin_auth::FAILURE_BURST,
+            limits: crate::listener::Limits::default(),
         }
     }
 }

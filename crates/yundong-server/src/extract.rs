@@ -14,7 +14,13 @@ use yundong_store::UserRow;
 
 use crate::error::{ApiError, ClientError, WxError};
 use crate::secrets;
-use crate::state::AppState;
+use crate::state::{AdminToken, AppState};
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::ConnectInfo;
 
 /// Parameters of a WeChat-API call, from the query string and, when there is one, a JSON object body. WeChat
 /// clients put credentials in the query and sometimes the rest in the body (spec §3.5), so both are read; the query
@@ -218,6 +224,18 @@ impl FromRequestParts<AppState> for AdminAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let now = Instant::now();
+        if state.admin_failures.locked(addr, now, state.config.admin_failure_burst) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "too many failed admin authentications from this address; try again in a minute",
+            ));
+        }
         let token = bearer(parts).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -225,14 +243,21 @@ impl FromRequestParts<AppState> for AdminAuth {
                 "send Authorization: Bearer <admin token>",
             )
         })?;
-        if crypto::ct_eq(secrets::hash(token).as_bytes(), state.admin_token_hash.as_bytes()) {
+        let fail = |message: &'static str| {
+            state.admin_failures.record(addr, now);
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        };
+        let in_force: Arc<str> = match &state.admin_token {
+            AdminToken::Fixed(hash) => hash.clone(),
+            AdminToken::Stored => match state.store.setting("admin_token_hash").await? {
+                Some(hash) => hash.into(),
+                None => return Err(fail("no admin token is set")),
+            },
+        };
+        if crypto::ct_eq(secrets::hash(token).as_bytes(), in_force.as_bytes()) {
             Ok(AdminAuth)
         } else {
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "wrong admin token",
-            ))
+            Err(fail("wrong admin token"))
         }
     }
 }

@@ -4,6 +4,7 @@
 //! shutdown future resolves. Tests bind `127.0.0.1:0` and call [`serve`] directly.
 
 pub mod admin;
+pub mod admin_auth;
 pub mod cache;
 pub mod client;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 mod http;
+pub mod listener;
 pub mod openapi;
 pub mod secrets;
 pub mod service;
@@ -41,11 +43,13 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     openapi::finish(&mut doc);
     let body_limit = state.config.body_limit;
+    let arrival = axum::middleware::from_fn_with_state(state.clone(), http::arrival);
     http::layers(
         api.merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
             .merge(ui::routes())
             .fallback(http::fallback)
             .method_not_allowed_fallback(http::method_not_allowed)
+            .layer(arrival)
             .with_state(state),
         body_limit,
     )
@@ -55,6 +59,11 @@ pub fn router(state: AppState) -> Router {
 /// plaintext of a newly generated token is returned so the caller can print it once.
 pub async fn admin_token(store: &Store, from_env: Option<&str>) -> Result<(String, Option<String>), StoreError> {
     if let Some(token) = from_env.filter(|t| !t.is_empty()) {
+        if admin_auth::token_problem(token).is_some() {
+            return Err(StoreError::Invalid(
+                "YUNDONG_ADMIN_TOKEN must be at least 32 characters, without surrounding whitespace",
+            ));
+        }
         return Ok((secrets::hash(token), None));
     }
     if let Some(hash) = store.setting("admin_token_hash").await? {
@@ -69,7 +78,8 @@ pub async fn admin_token(store: &Store, from_env: Option<&str>) -> Result<(Strin
     Ok((stored, fresh))
 }
 
-/// Serve `state` on `listener` until `shutdown` resolves, then finish in-flight requests. Also runs the janitor that
+/// Serve `state` on `listener` until `shutdown` resolves, then finish in-flight requests (within the configured
+/// grace period; see [`listener`]). Also runs the janitor that
 /// drops expired codes, cloudIDs, counters and tokens.
 pub async fn serve(
     listener: TcpListener,
@@ -92,8 +102,9 @@ pub async fn serve(
             }
         })
     };
+    let limits = state.config.limits.clone();
     let app = router(state);
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let result = listener::run(listener, app, limits, shutdown).await;
     janitor.abort();
     result
 }

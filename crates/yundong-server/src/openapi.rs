@@ -84,6 +84,7 @@ const ERR_MSG: &str = "ErrMsg";
 ///   would demand that exactly one matches.
 /// - Client API: every JSON 200 answer is its success body or `{"errMsg": "<api>:fail <reason>"}` (docs/API.md §2),
 ///   so it is written as `anyOf` the two.
+/// - Admin API: every operation answers 429 to an address that sent too many wrong admin tokens (`admin_auth`).
 /// - Client and admin APIs: an operation that reads a request body answers 413 in its surface's error format when
 ///   the body is over the server's limit (64 KiB by default), whether or not its own annotation says so.
 pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
@@ -128,6 +129,16 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
                     .content("application/json", content)
                     .build();
                 op.responses.responses.insert("413".to_owned(), RefOr::T(too_large));
+            }
+            if error_body == "AdminError" && !op.responses.responses.contains_key("429") {
+                let content = ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::Ref::from_schema_name(error_body)))
+                    .build();
+                let locked = ResponseBuilder::new()
+                    .description("Too many wrong admin tokens from this client address within a minute")
+                    .content("application/json", content)
+                    .build();
+                op.responses.responses.insert("429".to_owned(), RefOr::T(locked));
             }
             if error_body != ERR_MSG {
                 continue;

@@ -5,19 +5,29 @@ use std::sync::{Arc, RwLock};
 
 use yundong_store::{AppRow, Store, StoreError};
 
-use crate::cache::Caches;
+use crate::cache::{Caches, Stamp};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::secrets;
 use crate::service::steps::StepWriter;
+use crate::{admin_auth, secrets};
+
+/// The admin token in force: fixed by `YUNDONG_ADMIN_TOKEN` for the life of the process (its SHA-256), or the hash
+/// stored in the database, read on each admin request so that a reset reaches every running node.
+#[derive(Clone, Debug)]
+pub enum AdminToken {
+    Fixed(Arc<str>),
+    Stored,
+}
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub clock: Arc<Clock>,
-    /// SHA-256 of the admin bearer token.
-    pub admin_token_hash: Arc<str>,
+    /// Where the admin bearer token in force is (see `admin_auth`).
+    pub admin_token: AdminToken,
+    /// Failed admin authentications on this node, by client address.
+    pub admin_failures: Arc<admin_auth::Failures>,
     /// This node's group-committing step writer.
     pub steps: StepWriter,
     /// The deployment's key for sealing cloudIDs (stored in the database, the same on every node).
@@ -25,35 +35,51 @@ pub struct AppState {
     /// Answers cached on this node, kept coherent through the database's change feed.
     pub cache: Arc<Caches>,
     apps: Arc<AppCache>,
-    /// User ids by token hash. A token never changes owner and users are never deleted, so a mapping read once stays
-    /// true on every node. Bounded: cleared when it reaches `USER_CACHE_MAX` entries.
-    user_ids: Arc<RwLock<HashMap<[u8; 32], i64>>>,
+    /// User ids by token digest, each with the feed stamp it was read at. A token is replaced by `reset_user_token`,
+    /// which changes the user's row, so an entry holds only while the feed shows no change to its user since.
+    /// Bounded: cleared when it reaches `USER_CACHE_MAX` entries.
+    user_ids: Arc<RwLock<HashMap<[u8; 32], (i64, Stamp)>>>,
 }
 
 const USER_CACHE_MAX: usize = 200_000;
 
-/// App rows by appid and by id. Apps never change once created (there is no update or delete), so a row read once
-/// stays true on every node; only hits are cached, so an app created through another node is found in the database.
+/// App rows by appid and by id, each with the feed stamp it was read at. An app's secret and device capability can
+/// change; such a change appends the app's negated id to the change feed (migration 0006), so an entry holds only
+/// while the feed shows no change to it since. Only hits are cached, so an app created through another node is
+/// found in the database.
 #[derive(Default)]
 struct AppCache {
-    by_appid: RwLock<HashMap<String, Arc<AppRow>>>,
-    by_id: RwLock<HashMap<i64, Arc<AppRow>>>,
+    by_appid: RwLock<HashMap<String, (Arc<AppRow>, Stamp)>>,
+    by_id: RwLock<HashMap<i64, (Arc<AppRow>, Stamp)>>,
+}
+
+/// The key under which the change feed records a change to the app with internal id `id`.
+fn app_key(id: i64) -> [i64; 1] {
+    [-id]
 }
 
 impl AppCache {
-    fn put(&self, app: &Arc<AppRow>) {
+    fn put(&self, app: &Arc<AppRow>, stamp: Stamp) {
         if let Ok(mut m) = self.by_appid.write() {
-            m.insert(app.appid.clone(), app.clone());
+            if m.len() >= APP_CACHE_MAX {
+                m.clear();
+            }
+            m.insert(app.appid.clone(), (app.clone(), stamp));
         }
         if let Ok(mut m) = self.by_id.write() {
-            m.insert(app.id, app.clone());
+            if m.len() >= APP_CACHE_MAX {
+                m.clear();
+            }
+            m.insert(app.id, (app.clone(), stamp));
         }
     }
 }
 
+const APP_CACHE_MAX: usize = 100_000;
+
 impl AppState {
     /// Build the state; starts the step writer, so call it inside a tokio runtime.
-    pub fn new(store: Store, config: Config, admin_token_hash: String, cloud_key: [u8; 32]) -> Self {
+    pub fn new(store: Store, config: Config, admin_token: AdminToken, cloud_key: [u8; 32]) -> Self {
         let steps = StepWriter::start(store.clone());
         AppState {
             steps,
@@ -61,7 +87,8 @@ impl AppState {
             store,
             config: Arc::new(config),
             clock: Arc::new(Clock::default()),
-            admin_token_hash: admin_token_hash.into(),
+            admin_token,
+            admin_failures: Arc::default(),
             cloud_key: Arc::new(cloud_key),
             apps: Arc::default(),
             user_ids: Arc::default(),
@@ -76,6 +103,11 @@ impl AppState {
         admin_token_from_env: Option<&str>,
     ) -> Result<(AppState, Option<String>), StoreError> {
         let (admin_hash, fresh) = crate::admin_token(&store, admin_token_from_env).await?;
+        let admin_token = if admin_token_from_env.is_some_and(|t| !t.is_empty()) {
+            AdminToken::Fixed(admin_hash.into())
+        } else {
+            AdminToken::Stored
+        };
         let stored = store
             .setting_or_insert("cloud_id_key", &hex::encode(secrets::key16_pair()))
             .await?;
@@ -86,7 +118,7 @@ impl AppState {
                 .ok_or(StoreError::Invalid(
                     "the stored cloud_id_key is not 32 hex-encoded bytes",
                 ))?;
-        Ok((AppState::new(store, config, admin_hash, cloud_key), fresh))
+        Ok((AppState::new(store, config, admin_token, cloud_key), fresh))
     }
 
     pub fn now(&self) -> i64 {
@@ -100,10 +132,17 @@ impl AppState {
         Ok(self.store.bump_counter(key, now - now.rem_euclid(60)).await? <= limit)
     }
 
-    /// The user a client bearer token belongs to (cached once found).
+    /// The user a client bearer token belongs to: this node's copy while the change feed shows no change to the user
+    /// (a token reset is one), else from the database. The feed is synced first, so a token replaced through any
+    /// node before this request arrived is refused.
     pub async fn user_id_for_token(&self, token: &str) -> Result<Option<i64>, StoreError> {
+        let feed = &self.cache.feed;
+        let stamp = feed.sync().await?;
         let digest = yundong_proto::crypto::sha256(token.as_bytes());
-        if let Some(id) = self.user_ids.read().ok().and_then(|m| m.get(&digest).copied()) {
+        let cached = self.user_ids.read().ok().and_then(|m| m.get(&digest).copied());
+        if let Some((id, at)) = cached
+            && feed.holds(at, &[id])
+        {
             return Ok(Some(id));
         }
         let Some(user) = self.store.user_by_token_hash(&hex::encode(digest)).await? else {
@@ -113,31 +152,42 @@ impl AppState {
             if m.len() >= USER_CACHE_MAX {
                 m.clear();
             }
-            m.insert(digest, user.id);
+            m.insert(digest, (user.id, stamp));
         }
         Ok(Some(user.id))
     }
 
-    /// The app with this appid (cached once found).
+    /// The app with this appid: this node's copy while the change feed shows no change to the app, else from the
+    /// database (after syncing with the feed, so a secret reset through any node is seen).
     pub async fn app_by_appid(&self, appid: &str) -> Result<Option<Arc<AppRow>>, StoreError> {
-        if let Some(app) = self.apps.by_appid.read().ok().and_then(|m| m.get(appid).cloned()) {
+        let feed = &self.cache.feed;
+        let stamp = feed.sync().await?;
+        let cached = self.apps.by_appid.read().ok().and_then(|m| m.get(appid).cloned());
+        if let Some((app, at)) = cached
+            && feed.holds(at, &app_key(app.id))
+        {
             return Ok(Some(app));
         }
         let app = self.store.app_by_appid(appid).await?.map(Arc::new);
         if let Some(app) = &app {
-            self.apps.put(app);
+            self.apps.put(app, stamp);
         }
         Ok(app)
     }
 
-    /// The app with this internal id (cached once found).
+    /// The app with this internal id, cached as [`AppState::app_by_appid`].
     pub async fn app_by_id(&self, id: i64) -> Result<Option<Arc<AppRow>>, StoreError> {
-        if let Some(app) = self.apps.by_id.read().ok().and_then(|m| m.get(&id).cloned()) {
+        let feed = &self.cache.feed;
+        let stamp = feed.sync().await?;
+        let cached = self.apps.by_id.read().ok().and_then(|m| m.get(&id).cloned());
+        if let Some((app, at)) = cached
+            && feed.holds(at, &app_key(app.id))
+        {
             return Ok(Some(app));
         }
         let app = self.store.app_by_id(id).await?.map(Arc::new);
         if let Some(app) = &app {
-            self.apps.put(app);
+            self.apps.put(app, stamp);
         }
         Ok(app)
     }

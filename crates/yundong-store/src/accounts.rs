@@ -14,6 +14,8 @@ pub struct NewApp {
     pub category: Option<String>,
     pub werun_share: bool,
     pub open_platform: Option<String>,
+    /// The device capability: may write users' steps with `/hardware/bracelet/setstep`.
+    pub device_steps: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +28,7 @@ pub struct AppRow {
     pub category: Option<String>,
     pub werun_share: bool,
     pub open_platform: Option<String>,
+    pub device_steps: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +39,8 @@ pub struct UserRow {
     pub join_ranking: bool,
 }
 
-const APP_COLUMNS: &str = "id, appid, secret_hash, original_id, name, category, werun_share, open_platform";
+const APP_COLUMNS: &str =
+    "id, appid, secret_hash, original_id, name, category, werun_share, open_platform, device_steps";
 
 fn app_row(r: &AnyRow) -> Result<AppRow> {
     Ok(AppRow {
@@ -48,6 +52,7 @@ fn app_row(r: &AnyRow) -> Result<AppRow> {
         category: r.try_get("category")?,
         werun_share: r.try_get::<i64, _>("werun_share")? != 0,
         open_platform: r.try_get("open_platform")?,
+        device_steps: r.try_get::<i64, _>("device_steps")? != 0,
     })
 }
 
@@ -63,8 +68,9 @@ fn user_row(r: &AnyRow) -> Result<UserRow> {
 impl Store {
     pub async fn create_app(&self, app: &NewApp, now: i64) -> Result<AppRow> {
         let row = sqlx::query(
-            "INSERT INTO apps (appid, secret_hash, original_id, name, category, werun_share, open_platform, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO apps (appid, secret_hash, original_id, name, category, werun_share, open_platform, created_at,
+                               device_steps)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(&app.appid)
         .bind(&app.secret_hash)
@@ -74,6 +80,7 @@ impl Store {
         .bind(flag(app.werun_share))
         .bind(&app.open_platform)
         .bind(now)
+        .bind(flag(app.device_steps))
         .fetch_one(&self.writer)
         .await?;
         Ok(AppRow {
@@ -85,7 +92,41 @@ impl Store {
             category: app.category.clone(),
             werun_share: app.werun_share,
             open_platform: app.open_platform.clone(),
+            device_steps: app.device_steps,
         })
+    }
+
+    /// Change an app's settings; `None` leaves one as it is. The app as it is now, `None` for an unknown appid.
+    pub async fn update_app(&self, appid: &str, device_steps: Option<bool>) -> Result<Option<AppRow>> {
+        let sql = format!(
+            "UPDATE apps SET device_steps = COALESCE($2, device_steps) WHERE appid = $1 RETURNING {APP_COLUMNS}"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(appid)
+            .bind(device_steps.map(flag))
+            .fetch_optional(&self.writer)
+            .await?;
+        row.as_ref().map(app_row).transpose()
+    }
+
+    /// Replace an app's secret (given as its hash). False for an unknown appid.
+    pub async fn reset_app_secret(&self, appid: &str, secret_hash: &str) -> Result<bool> {
+        let res = sqlx::query("UPDATE apps SET secret_hash = $2 WHERE appid = $1")
+            .bind(appid)
+            .bind(secret_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(res.rows_affected() > 0)
+    }
+
+    /// Replace a user's client token (given as its hash). False for an unknown user.
+    pub async fn reset_user_token(&self, user_id: i64, token_hash: &str) -> Result<bool> {
+        let res = sqlx::query("UPDATE users SET token_hash = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(res.rows_affected() > 0)
     }
 
     pub async fn app_by_appid(&self, appid: &str) -> Result<Option<AppRow>> {

@@ -510,6 +510,7 @@ mod tests {
                     category: None,
                     werun_share: true,
                     open_platform: None,
+                    device_steps: false,
                 },
                 0,
             )

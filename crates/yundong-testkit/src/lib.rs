@@ -15,7 +15,7 @@ use yundong_proto::admin::{AppCreated, UserCreated};
 use yundong_server::{AppState, Config};
 use yundong_store::Store;
 
-pub const ADMIN_TOKEN: &str = "yda_test_admin_token";
+pub const ADMIN_TOKEN: &str = "yda_test_admin_token_0123456789abcdef";
 
 /// Environment variable naming the PostgreSQL server to create test databases on.
 pub const POSTGRES_ENV: &str = "YUNDONG_TEST_POSTGRES";
@@ -184,6 +184,23 @@ impl TestServer {
     /// An app with only a name.
     pub async fn app(&self) -> AppCreated {
         self.create_app(json!({"name": "test app"})).await
+    }
+
+    /// A device app (with the device capability, so it may call `/hardware/bracelet/setstep`).
+    pub async fn device_app(&self, name: &str) -> AppCreated {
+        self.create_app(json!({"name": name, "device_steps": true})).await
+    }
+
+    /// `user` binds `app`'s wristband (`POST /client/v1/devices/bind`).
+    pub async fn bind_device(&self, user: &UserCreated, app: &AppCreated) {
+        let (status, v) = self
+            .post_json(
+                "/client/v1/devices/bind",
+                Some(&user.token),
+                &json!({"appid": app.appid}),
+            )
+            .await;
+        assert_eq!((status, v["errMsg"].as_str()), (200, Some("bind:ok")), "{v}");
     }
 
     pub async fn user(&self, nickname: &str) -> UserCreated {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
-use yundong_proto::admin::CreateAppRequest;
+use yundong_proto::admin::{CreateAppRequest, UpdateAppRequest};
 use yundong_proto::opendata::{self, Checks};
 use yundong_server::service::{accounts, share};
 use yundong_store::Store;
@@ -83,12 +83,10 @@ impl DbArgs {
         match &self.database {
             Some(url) => Ok(url.clone()),
             None => {
-                std::fs::create_dir_all(&self.data_dir)
-                    .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
-                Ok(format!(
-                    "sqlite:{}?mode=rwc",
-                    self.data_dir.join("yundong.sqlite").display()
-                ))
+                crate::files::private_dir(&self.data_dir)?;
+                let file = self.data_dir.join("yundong.sqlite");
+                crate::files::private_file(&file)?;
+                Ok(format!("sqlite:{}?mode=rwc", file.display()))
             }
         }
     }
@@ -101,15 +99,31 @@ impl DbArgs {
     }
 }
 
-/// A database URL with any password replaced by `***`, for printing.
-pub fn redact_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://")
-        && let Some((userinfo, host)) = rest.split_once('@')
-        && let Some((user, _)) = userinfo.split_once(':')
-    {
-        return format!("{scheme}://{user}:***@{host}");
+/// A database URL fit to print: any password (in the user info or as a `password` query parameter) replaced by
+/// `***`, parsed as a URL so that a password holding `@` or `:` is hidden whole. Text that does not parse is not
+/// printed at all.
+pub fn redact_url(text: &str) -> String {
+    let Ok(mut url) = url::Url::parse(text) else {
+        return "<unparsable database URL>".into();
+    };
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
     }
-    url.to_owned()
+    if url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password")) {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k.eq_ignore_ascii_case("password") {
+                    "***".into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,9 +138,34 @@ pub enum AppCommand {
         /// Enable wx.shareToWeRun for this app.
         #[arg(long)]
         werun_share: bool,
+        /// Grant the device capability: the app may write the steps of users who bound its wristband
+        /// (/hardware/bracelet/setstep).
+        #[arg(long)]
+        device_steps: bool,
         /// Open-platform account; apps of one platform share a user's unionid.
         #[arg(long)]
         open_platform: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Change an app's settings.
+    Set {
+        /// The app's appid.
+        appid: String,
+        /// Grant (true) or withdraw (false) the device capability (/hardware/bracelet/setstep).
+        #[arg(long)]
+        device_steps: Option<bool>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Give an app a new AppSecret (shown once); the old one stops working at once, on every running node.
+    ResetSecret {
+        /// The app's appid.
+        appid: String,
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -147,6 +186,15 @@ pub enum UserCommand {
     Create {
         #[arg(long)]
         nickname: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Give a user a new client token (shown once); the old one stops working at once, on every running node.
+    ResetToken {
+        /// The user's id.
+        user_id: i64,
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -199,7 +247,8 @@ pub enum ConversationCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminTokenCommand {
-    /// Generate a new admin token, replacing the stored one (running servers pick it up at their next start).
+    /// Generate a new admin token, replacing the stored one; running servers use it from their next admin request
+    /// (unless they were started with YUNDONG_ADMIN_TOKEN, which then stays in force).
     Reset {
         #[command(flatten)]
         db: DbArgs,
@@ -253,6 +302,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             name,
             category,
             werun_share,
+            device_steps,
             open_platform,
             json,
             db,
@@ -263,12 +313,51 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 category,
                 werun_share: Some(werun_share),
                 open_platform,
+                device_steps: Some(device_steps),
             };
             let app = accounts::create_app(&store, &req, now()).await?;
             print(json, &app, |a| {
                 format!(
                     "appid:       {}\nsecret:      {}  (shown once)\noriginal_id: {}",
                     a.appid, a.secret, a.original_id
+                )
+            })?;
+        }
+        Command::App(AppCommand::Set {
+            appid,
+            device_steps,
+            json,
+            db,
+        }) => {
+            let store = db.open().await?;
+            let app = accounts::update_app(&store, &appid, &UpdateAppRequest { device_steps }).await?;
+            print(json, &app, |a| {
+                format!(
+                    "appid:        {}
+device_steps: {}",
+                    a.appid, a.device_steps
+                )
+            })?;
+        }
+        Command::App(AppCommand::ResetSecret { appid, json, db }) => {
+            let store = db.open().await?;
+            let reset = accounts::reset_app_secret(&store, &appid).await?;
+            print(json, &reset, |r| {
+                format!(
+                    "appid:  {}
+secret: {}  (shown once; the old secret no longer works)",
+                    r.appid, r.secret
+                )
+            })?;
+        }
+        Command::User(UserCommand::ResetToken { user_id, json, db }) => {
+            let store = db.open().await?;
+            let reset = accounts::reset_user_token(&store, user_id).await?;
+            print(json, &reset, |r| {
+                format!(
+                    "user_id: {}
+token:   {}  (shown once; the old token no longer works)",
+                    r.user_id, r.token
                 )
             })?;
         }
@@ -280,7 +369,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 .into_iter()
                 .map(|a| {
                     serde_json::json!({"appid": a.appid, "original_id": a.original_id, "name": a.name,
-                        "category": a.category, "werun_share": a.werun_share, "open_platform": a.open_platform})
+                        "category": a.category, "werun_share": a.werun_share, "open_platform": a.open_platform,
+                        "device_steps": a.device_steps})
                 })
                 .collect();
             print(json, &apps, |apps| {

@@ -76,6 +76,7 @@ pub async fn seed(store: &Store, users: i64, friends: i64, seed: u64, progress: 
         category: Some(CATEGORY_FITNESS.into()),
         werun_share: Some(true),
         open_platform: None,
+        device_steps: None,
     };
     let app = accounts::create_app(store, &app_req, now).await?;
     let app_id = store.app_by_appid(&app.appid).await?.map(|a| a.id).unwrap_or(0);

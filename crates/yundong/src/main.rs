@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod files;
 mod serve;
 
 use clap::Parser;

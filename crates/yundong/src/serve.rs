@@ -1,11 +1,14 @@
 //! `yundong serve`.
 
+use std::io::IsTerminal as _;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use tokio::net::TcpListener;
 use yundong_proto::day::DayZone;
+use yundong_server::listener::Limits;
 use yundong_server::{AppState, Config};
 
 use crate::cli::{DbArgs, redact_url};
@@ -44,6 +47,24 @@ pub struct ServeArgs {
     /// Log format: `pretty` or `json`.
     #[arg(long, env = "YUNDONG_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
+    /// Seconds a connection has to send a complete request head (after connecting, or after its previous answer).
+    #[arg(long, env = "YUNDONG_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a request body has to arrive whole.
+    #[arg(long, env = "YUNDONG_BODY_TIMEOUT", default_value_t = 10)]
+    pub body_timeout: u64,
+    /// The largest request head accepted, in bytes (431 beyond).
+    #[arg(long, env = "YUNDONG_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+    /// Connections served at once (fewer if the open-file limit cannot hold them).
+    #[arg(long, env = "YUNDONG_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "YUNDONG_SHUTDOWN_GRACE", default_value_t = 10)]
+    pub shutdown_grace: u64,
+    /// Wrong admin tokens allowed per client address per minute before it gets 429.
+    #[arg(long, env = "YUNDONG_ADMIN_AUTH_BURST", default_value_t = yundong_server::admin_auth::FAILURE_BURST)]
+    pub admin_auth_burst: u32,
 }
 
 fn init_tracing(format: &str) {
@@ -93,6 +114,18 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     if limits.iter().any(|&v| v <= 0) {
         bail!("lifetimes, caps and rate limits must be positive");
     }
+    if args.header_timeout == 0 || args.body_timeout == 0 || args.max_connections == 0 || args.admin_auth_burst == 0 {
+        bail!("--header-timeout, --body-timeout, --max-connections and --admin-auth-burst must be positive");
+    }
+    if !(1024..=1024 * 1024).contains(&args.max_header_bytes) {
+        bail!("--max-header-bytes must be between 1024 and 1048576");
+    }
+    let env_token = std::env::var("YUNDONG_ADMIN_TOKEN").ok().filter(|t| !t.is_empty());
+    if let Some(problem) = env_token.as_deref().and_then(yundong_server::admin_auth::token_problem) {
+        bail!("YUNDONG_ADMIN_TOKEN: {problem}");
+    }
+    let nofile = yundong_server::listener::raise_open_file_limit();
+    let max_connections = yundong_server::listener::connection_limit(args.max_connections, nofile);
     let url = args.db.url()?;
     let store = args.db.open().await?;
     let demo = if args.demo && store.max_user_id().await? == 0 {
@@ -100,7 +133,6 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     } else {
         None
     };
-    let env_token = std::env::var("YUNDONG_ADMIN_TOKEN").ok();
     let config = Config {
         dev_clock: args.dev_clock,
         day_zone,
@@ -109,6 +141,14 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         code_exchanges_per_minute: args.code_exchanges_per_minute,
         token_daily_quota: args.token_daily_quota,
         login_codes_per_minute: args.login_codes_per_minute,
+        admin_failure_burst: args.admin_auth_burst,
+        limits: Limits {
+            header_timeout: Duration::from_secs(args.header_timeout),
+            body_timeout: Duration::from_secs(args.body_timeout),
+            max_header_bytes: args.max_header_bytes,
+            max_connections,
+            shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        },
         ..Config::default()
     };
     let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;
@@ -120,7 +160,20 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     println!("yundong {} serving on {base}", env!("CARGO_PKG_VERSION"));
     println!("  database:   {}", redact_url(&url));
     match (&fresh_token, &env_token) {
-        (Some(token), _) => println!("  admin token (generated now, shown once; keep it): {token}"),
+        (Some(token), _) => {
+            // Logs keep stdout; the token goes to a file only its owner can read, and to the screen only when there
+            // is one.
+            let path = args.db.data_dir.join("admin-token");
+            crate::files::private_dir(&args.db.data_dir)?;
+            crate::files::write_private(&path, &format!("{token}\n"))?;
+            println!(
+                "  admin token: generated now, written to {} (mode 0600)",
+                path.display()
+            );
+            if std::io::stdout().is_terminal() {
+                println!("               {token}");
+            }
+        }
         (None, Some(_)) => println!("  admin token: from YUNDONG_ADMIN_TOKEN"),
         (None, None) => println!("  admin token: generated at first start (lost it? `yundong admin-token reset`)"),
     }

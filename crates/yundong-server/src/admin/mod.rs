@@ -1,6 +1,7 @@
 //! The admin API (DESIGN §3.3): apps, users, friendships and the dev clock, behind the admin bearer token.
 
 mod conversations;
+mod credentials;
 
 use axum::Json;
 use axum::extract::State;
@@ -20,6 +21,7 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(conversations::routes())
+        .merge(credentials::routes())
         .routes(routes!(create_app))
         .routes(routes!(create_user))
         .routes(routes!(create_friendship))

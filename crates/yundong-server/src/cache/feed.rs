@@ -25,6 +25,11 @@ const PRUNE_CHUNK: i64 = 10_000;
 /// Times a reader yields to the runtime before reading (see [`Feed::sync`]).
 const GATHER_YIELDS: usize = 2;
 
+tokio::task_local! {
+    /// The feed (by address) and ticket of the request this task serves: see [`Feed::scope`].
+    static ARRIVAL: (usize, u64);
+}
+
 /// A point in this node's view of the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Stamp(u64);
@@ -113,8 +118,16 @@ impl Feed {
     ///
     /// One request at a time reads (whoever gets the position's lock); the others wait to be notified and then
     /// check whether that read began after they arrived, all at once rather than passing the lock along one by one.
+    ///
+    /// Inside [`Feed::scope`] "this call" means the start of the scope (the request's arrival): every sync of one
+    /// request is then served by the same read, however many caches the request consults.
     pub async fn sync(&self) -> Result<Stamp, StoreError> {
-        let ticket = self.begun.load(Ordering::Acquire) + 1;
+        let me = self as *const Feed as usize;
+        let ticket = ARRIVAL
+            .try_with(|&(feed, ticket)| (feed == me).then_some(ticket))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| self.begun.load(Ordering::Acquire) + 1);
         loop {
             if self.applied.load(Ordering::Acquire) >= ticket {
                 break;
@@ -138,6 +151,12 @@ impl Feed {
             notified.await;
         }
         Ok(self.stamp())
+    }
+
+    /// Run `request` with its arrival fixed now: its [`Feed::sync`]s all wait for a read begun after this call.
+    pub async fn scope<F: Future>(&self, request: F) -> F::Output {
+        let ticket = self.begun.load(Ordering::Acquire) + 1;
+        ARRIVAL.scope((self as *const Feed as usize, ticket), request).await
     }
 
     /// One read of the feed, applied; the caller holds the position.

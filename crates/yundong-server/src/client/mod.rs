@@ -2,6 +2,7 @@
 //! for a `wx.*` API and answers with its `errMsg`.
 
 mod checkin;
+mod devices;
 mod login;
 mod ranking;
 mod share;
@@ -19,6 +20,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(share::routes())
         .routes(routes!(login::login))
+        .routes(routes!(devices::list))
+        .routes(routes!(devices::bind))
+        .routes(routes!(devices::unbind))
         .routes(routes!(login::authorize))
         .routes(routes!(login::get_setting))
         .routes(routes!(login::open_setting))

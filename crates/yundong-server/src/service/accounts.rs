@@ -1,7 +1,9 @@
 //! Creating apps, users and friendships: shared by the admin API and the CLI, so both validate the same way.
 
-use yundong_proto::admin::{AppCreated, CreateAppRequest, UserCreated};
-use yundong_store::{NewApp, Store, StoreError};
+use yundong_proto::admin::{
+    AppCreated, AppInfo, CreateAppRequest, SecretReset, TokenReset, UpdateAppRequest, UserCreated,
+};
+use yundong_store::{AppRow, NewApp, Store, StoreError};
 
 use crate::secrets;
 
@@ -15,14 +17,12 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
-fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), AccountError> {
-    let n = value.trim().chars().count();
-    if n == 0 || n > max_chars || value.chars().any(char::is_control) {
-        return Err(AccountError::Invalid(format!(
-            "{field} must be 1 to {max_chars} printable characters"
-        )));
+/// Display text: 1 to `max_chars` characters, none of them control or invisible formatting characters.
+pub fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), AccountError> {
+    match yundong_proto::text::display_text_problem(value, max_chars) {
+        Some(problem) => Err(AccountError::Invalid(format!("{field} {problem}"))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Register a mini program: a fresh appid, secret and original id. The secret is returned once and kept as a hash.
@@ -47,6 +47,7 @@ pub async fn create_app(store: &Store, req: &CreateAppRequest, now: i64) -> Resu
         category: req.category.as_ref().map(|c| c.trim().to_owned()),
         werun_share: req.werun_share.unwrap_or(false),
         open_platform: req.open_platform.clone(),
+        device_steps: req.device_steps.unwrap_or(false),
     };
     let row = store.create_app(&app, now).await?;
     Ok(AppCreated {
@@ -57,7 +58,62 @@ pub async fn create_app(store: &Store, req: &CreateAppRequest, now: i64) -> Resu
         category: row.category,
         werun_share: row.werun_share,
         open_platform: row.open_platform,
+        device_steps: row.device_steps,
     })
+}
+
+/// An app's public settings.
+pub fn app_info(row: &AppRow) -> AppInfo {
+    AppInfo {
+        appid: row.appid.clone(),
+        original_id: row.original_id.clone(),
+        name: row.name.clone(),
+        category: row.category.clone(),
+        werun_share: row.werun_share,
+        open_platform: row.open_platform.clone(),
+        device_steps: row.device_steps,
+    }
+}
+
+fn no_app(appid: &str) -> AccountError {
+    AccountError::NotFound(format!("no app {appid}"))
+}
+
+/// Change an app's settings (the device capability).
+pub async fn update_app(store: &Store, appid: &str, req: &UpdateAppRequest) -> Result<AppInfo, AccountError> {
+    if !yundong_proto::ids::is_appid(appid) {
+        return Err(no_app(appid));
+    }
+    let row = store
+        .update_app(appid, req.device_steps)
+        .await?
+        .ok_or_else(|| no_app(appid))?;
+    Ok(app_info(&row))
+}
+
+/// Give an app a new secret (returned once, kept as a hash). The old secret stops working at once on every node:
+/// the change feed tells each node to drop its copy of the app.
+pub async fn reset_app_secret(store: &Store, appid: &str) -> Result<SecretReset, AccountError> {
+    if !yundong_proto::ids::is_appid(appid) {
+        return Err(no_app(appid));
+    }
+    let secret = secrets::app_secret();
+    if !store.reset_app_secret(appid, &secrets::hash(&secret)).await? {
+        return Err(no_app(appid));
+    }
+    Ok(SecretReset {
+        appid: appid.to_owned(),
+        secret,
+    })
+}
+
+/// Give a user a new client token (returned once, kept as a hash). The old token stops working at once on every node.
+pub async fn reset_user_token(store: &Store, user_id: i64) -> Result<TokenReset, AccountError> {
+    let token = secrets::user_token();
+    if !store.reset_user_token(user_id, &secrets::hash(&token)).await? {
+        return Err(AccountError::NotFound(format!("no user {user_id}")));
+    }
+    Ok(TokenReset { user_id, token })
 }
 
 /// Register a platform user with a fresh client bearer token (returned once, kept as a hash).

@@ -361,6 +361,7 @@ mod tests {
             category: None,
             werun_share: false,
             open_platform: None,
+            device_steps: false,
         };
         let window = yundong_proto::day::DayZone::CHINA.window(1_574_338_655);
         let totals = [

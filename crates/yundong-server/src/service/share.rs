@@ -95,13 +95,8 @@ pub async fn create_group(
     members: &[i64],
     now: i64,
 ) -> Result<ConversationCreated, AccountError> {
+    super::accounts::check_text("name", name, 64)?;
     let name = name.trim();
-    let n = name.chars().count();
-    if n == 0 || n > 64 || name.chars().any(char::is_control) {
-        return Err(AccountError::Invalid(
-            "name must be 1 to 64 printable characters".into(),
-        ));
-    }
     let mut sorted = members.to_vec();
     sorted.sort_unstable();
     sorted.dedup();

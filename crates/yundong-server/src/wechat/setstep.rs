@@ -21,6 +21,9 @@ fn integer(params: &WxParams, name: &str) -> Result<i64, WxError> {
 
 /// `GET|POST /hardware/bracelet/setstep?access_token&openid&timestamp&step`.
 ///
+/// Only an app with the device capability (`device_steps`, set by the admin) may call it, and only for users who
+/// bound its wristband (`POST /client/v1/devices/bind`); otherwise 48001 and nothing is written.
+///
 /// `step` is the device's absolute total for the local day containing `timestamp`; a later report from the same app
 /// for that day replaces it. The day's total is the highest over all sources, capped at 98,800. The day must lie in
 /// the 31-day window and `timestamp` may not be in the future.
@@ -31,11 +34,26 @@ fn integer(params: &WxParams, name: &str) -> Result<i64, WxError> {
         ("timestamp" = i64, Query, description = "Unix seconds of the reading"),
         ("step" = i64, Query, description = "absolute total for that day"),
     ),
-    responses((status = 200, description = "errcode 0, or 40003/40097/47001/40001/41001/42001", body = OkAnswer))
+    responses((status = 200, description = "errcode 0, or 48001/40003/40097/47001/40001/41001/42001", body = OkAnswer))
 )]
 pub async fn setstep(State(state): State<AppState>, params: WxParams) -> Result<Json<OkBody>, WxError> {
     let app = app_for_token(&state, &params).await?;
+    // WeChat answers 48001 `api unauthorized` to an account without the API's capability (the hardware platform's
+    // device function): checked before anything about the call itself.
+    if !app.device_steps {
+        return Err(WxError::with(
+            ErrCode::ApiUnauthorized,
+            "the app has no device capability",
+        ));
+    }
     let (user_id, _) = user_for_openid(&state, &app, &params).await?;
+    // A device account acts only for users who bound its device.
+    if !state.store.device_bound(user_id, app.id).await? {
+        return Err(WxError::with(
+            ErrCode::ApiUnauthorized,
+            "the user has not bound this app's device",
+        ));
+    }
     let timestamp = integer(&params, "timestamp")?;
     let step = integer(&params, "step")?;
     let now = state.now();

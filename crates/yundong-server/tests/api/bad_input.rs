@@ -145,7 +145,7 @@ async fn nul_bytes_and_odd_text_never_reach_the_database_as_lookups() {
     }
     let (_, v) = s.get_json("/sns/jscode2session?appid=wx%00&secret=x&js_code=y").await;
     assert_eq!(errcode(&v), 40013);
-    let token = s.access_token(&app).await;
+    let token = s.access_token(&s.device_app("band").await).await;
     let (_, v) = s
         .get_json(&format!(
             "/hardware/bracelet/setstep?access_token={token}&openid=o%00&timestamp=1&step=1"

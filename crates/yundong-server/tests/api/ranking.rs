@@ -159,7 +159,8 @@ async fn the_day_total_is_the_highest_over_sources() {
     let (v, a, _, _) = circle(&s).await;
     steps(&s, &a, 5_000).await;
     // A band reports through setstep for the same day.
-    let band = s.app().await;
+    let band = s.device_app("band").await;
+    s.bind_device(&a, &band).await;
     let (openid, _) = s.session(&band, &a).await;
     let token = s.access_token(&band).await;
     let path = format!(

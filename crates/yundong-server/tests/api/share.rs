@@ -406,7 +406,7 @@ async fn share_validates_every_parameter_and_names_it() {
         (
             "title",
             json!("a\nb"),
-            "invalid title: must not contain control characters",
+            "invalid title: must not contain control or invisible formatting characters",
         ),
         (
             "description",

@@ -108,8 +108,9 @@ async fn werun_steps(
 #[tokio::test]
 async fn setstep_reports_absolute_totals_and_the_day_shows_the_highest_source() {
     let s = TestServer::spawn().await;
-    let (mini, band) = (s.app().await, s.create_app(json!({"name": "band vendor"})).await);
+    let (mini, band) = (s.app().await, s.device_app("band vendor").await);
     let user = s.user("u").await;
+    s.bind_device(&user, &band).await;
     let (band_openid, _) = s.session(&band, &user).await;
     let token = s.access_token(&band).await;
     let now = s.state.now();

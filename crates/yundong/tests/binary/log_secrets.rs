@@ -12,7 +12,7 @@ async fn full_flow(base: &str) -> Vec<String> {
         &http,
         format!("{base}/admin/v1/apps"),
         Some(ADMIN),
-        json!({"name": "log test"}),
+        json!({"name": "log test", "device_steps": true}),
     )
     .await;
     let user = post(
@@ -32,6 +32,13 @@ async fn full_flow(base: &str) -> Vec<String> {
         format!("{base}/client/v1/steps"),
         Some(token),
         json!({"steps": 4242}),
+    )
+    .await;
+    post(
+        &http,
+        format!("{base}/client/v1/devices/bind"),
+        Some(token),
+        json!({"appid": appid}),
     )
     .await;
     let code = post(
@@ -93,11 +100,12 @@ async fn full_flow(base: &str) -> Vec<String> {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    get(
+    let set = get(
         &http,
         format!("{base}/hardware/bracelet/setstep?access_token={at}&openid={openid}&timestamp={now}&step=10"),
     )
     .await;
+    assert_eq!(set["errcode"], 0, "{set}");
     // Failures log too: a wrong secret and a reused code.
     get(
         &http,

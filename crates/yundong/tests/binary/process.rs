@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub const ADMIN: &str = "yda_binary_test_admin_token";
+pub const ADMIN: &str = "yda_binary_test_admin_token_0123456789";
 
 pub struct Server {
     pub child: Child,

@@ -1,0 +1,162 @@
+//! The HTTP/1.1 accept loop, hardened against clients that connect and then say nothing, or say it slowly.
+//!
+//! - **Header timeout.** A connection must deliver a complete request head within `header_timeout` of being accepted
+//!   or of its previous answer (so an idle keep-alive connection is closed after the same time). Silent sockets and
+//!   slowly dripped headers are dropped.
+//! - **Body deadline.** A request body must arrive whole within `body_timeout` of the head; a body that is late is
+//!   answered as unreadable in the surface's own format and the connection is closed.
+//! - **Header size.** Heads larger than `max_header_bytes` are answered 431; the read buffer is bounded by the same.
+//! - **Connections.** At most `max_connections` at once; beyond that new clients wait in the kernel's backlog until a
+//!   slot frees, which the header timeout guarantees within `header_timeout` for silent and slow connections. The
+//!   limit never exceeds what the open-file limit leaves after a reserve for the database and the process.
+//! - **Shutdown.** Once `shutdown` resolves, nothing new is accepted, idle connections close, requests in flight get
+//!   `shutdown_grace` to finish, and whatever is left is dropped: shutdown takes at most that long, whatever clients do.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+use tower_http::timeout::DeadlineBody;
+
+/// Limits of the HTTP listener (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub max_header_bytes: usize,
+    pub max_connections: usize,
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_connections: 10_000,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Open files kept back from connections: the database pools, the SQLite file and its WAL, logs, the feed reader.
+pub const FD_RESERVE: u64 = 128;
+
+/// The connection limit to use under an open-file soft limit of `nofile`: the configured one, or fewer when the
+/// file limit could not hold that many sockets beside [`FD_RESERVE`]. Never below 16.
+pub fn connection_limit(configured: usize, nofile: Option<u64>) -> usize {
+    match nofile {
+        Some(n) => configured.min(n.saturating_sub(FD_RESERVE).max(16) as usize),
+        None => configured,
+    }
+}
+
+/// Serve `app` on `listener` within `limits` until `shutdown` resolves (see the module docs).
+pub async fn run(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .max_header_size(limits.max_header_bytes);
+    tokio::pin!(shutdown);
+    loop {
+        while connections.try_join_next().is_some() {}
+        let permit = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before it was accepted: wait a little rather
+                    // than spin, and go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let body_timeout = limits.body_timeout;
+        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let mut req = req.map(|body| axum::body::Body::new(DeadlineBody::new(body_timeout, body)));
+            req.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(req)
+        });
+        let conn = http.serve_connection(TokioIo::new(stream), service).with_upgrades();
+        let mut stop = stop_rx.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                _ = stop.wait_for(|&s| s) => conn.as_mut().graceful_shutdown(),
+            }
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let drained = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(limits.shutdown_grace, drained).await.is_err() {
+        tracing::warn!(
+            left = connections.len(),
+            "shutdown grace period over: dropping the connections still open"
+        );
+        connections.abort_all();
+    }
+    Ok(())
+}
+
+/// Raise this process's open-file soft limit to its hard limit; the soft limit now in force (`None` when unknown).
+pub fn raise_open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        match rlimit::increase_nofile_limit(u64::MAX) {
+            Ok(n) => Some(n),
+            Err(_) => rlimit::getrlimit(rlimit::Resource::NOFILE).ok().map(|(soft, _)| soft),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_limit_leaves_room_for_the_database() {
+        assert_eq!(connection_limit(10_000, Some(1_024)), 1_024 - FD_RESERVE as usize);
+        assert_eq!(connection_limit(500, Some(1_048_576)), 500);
+        assert_eq!(connection_limit(10_000, Some(100)), 16);
+        assert_eq!(connection_limit(10_000, None), 10_000);
+    }
+}

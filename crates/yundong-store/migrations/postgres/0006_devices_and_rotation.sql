@@ -1,0 +1,20 @@
+-- Device steps (/hardware/bracelet/setstep) need two things, as on WeChat's hardware platform: the app holds the
+-- device capability (`apps.device_steps`), and the user bound that app's wristband (`device_bindings`).
+ALTER TABLE apps ADD COLUMN device_steps BIGINT NOT NULL DEFAULT 0;
+
+CREATE TABLE device_bindings (
+    user_id  BIGINT NOT NULL,
+    app_id   BIGINT NOT NULL,
+    bound_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, app_id)
+);
+
+-- Apps can now change (secret reset, device capability): nodes cache app rows, so a change appends the app's id,
+-- negated, to the change feed (user ids are positive, 0 means everyone).
+CREATE FUNCTION cache_event_app() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO cache_events (user_id) VALUES (-NEW.id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER cache_apps_update AFTER UPDATE OF secret_hash, device_steps ON apps
+    FOR EACH ROW EXECUTE FUNCTION cache_event_app();

@@ -1,0 +1,15 @@
+-- Device steps (/hardware/bracelet/setstep) need two things, as on WeChat's hardware platform: the app holds the
+-- device capability (`apps.device_steps`), and the user bound that app's wristband (`device_bindings`).
+ALTER TABLE apps ADD COLUMN device_steps INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE device_bindings (
+    user_id  INTEGER NOT NULL,
+    app_id   INTEGER NOT NULL,
+    bound_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, app_id)
+) WITHOUT ROWID;
+
+-- Apps can now change (secret reset, device capability): nodes cache app rows, so a change appends the app's id,
+-- negated, to the change feed (user ids are positive, 0 means everyone).
+CREATE TRIGGER cache_apps_update AFTER UPDATE OF secret_hash, device_steps ON apps
+BEGIN INSERT INTO cache_events (user_id) VALUES (-NEW.id); END;
