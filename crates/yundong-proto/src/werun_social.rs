@@ -251,7 +251,17 @@ pub struct FriendsResponse {
 pub struct DetailQuery {
     #[serde(default)]
     pub user_id: Option<i64>,
+    /// Check-ins per page, 1–100 (default 20).
+    #[serde(default)]
+    pub checkins_limit: Option<i64>,
+    /// The page of check-ins after this cursor (`checkins_next` of the previous page).
+    #[serde(default)]
+    pub checkins_cursor: Option<i64>,
 }
+
+/// Check-ins per detail page by default, and at most.
+pub const DETAIL_CHECKINS_DEFAULT: i64 = 20;
+pub const DETAIL_CHECKINS_MAX: i64 = 100;
 
 /// One day of the detail page's chart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,6 +299,9 @@ pub struct DetailResponse {
     pub nickname: String,
     /// 31 entries, ascending, zero-filled; the last is today.
     pub days: Vec<DayStep>,
-    /// Shown (release) check-ins of the window, newest first.
+    /// Shown (release) check-ins of the window, newest first: one page (`checkins_limit`).
     pub checkins: Vec<CheckInView>,
+    /// The cursor of the next page of check-ins, absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkins_next: Option<i64>,
 }

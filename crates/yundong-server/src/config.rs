@@ -39,6 +39,12 @@ pub struct Config {
     /// caches; events are pruned `feed_retain` after a node saw them as the newest. Real time, not the dev clock.
     pub feed_max_gap: std::time::Duration,
     pub feed_retain: std::time::Duration,
+    /// Per-user quotas on stored content (`service::quotas`): check-ins, share cards, uploaded image bytes.
+    pub check_ins_per_minute: i64,
+    pub check_ins_per_day: i64,
+    pub share_cards_per_minute: i64,
+    pub share_cards_per_day: i64,
+    pub image_bytes_per_day: i64,
     /// Wrong admin tokens allowed per client address per minute before 429 (see `admin_auth`).
     pub admin_failure_burst: u32,
     /// The HTTP listener's timeouts and bounds (see `listener`).
@@ -66,6 +72,11 @@ impl Default for Config {
             body_limit: 64 * 1024,
             feed_max_gap: std::time::Duration::from_secs(60),
             feed_retain: std::time::Duration::from_secs(120),
+            check_ins_per_minute: 20,
+            check_ins_per_day: 200,
+            share_cards_per_minute: 30,
+            share_cards_per_day: 500,
+            image_bytes_per_day: 16 << 20,
             admin_failure_burst: crate::admin_auth::FAILURE_BURST,
             limits: crate::listener::Limits::default(),
         }

@@ -87,6 +87,13 @@ impl ClientError {
     }
 
     pub fn store(api: &str, e: StoreError) -> Self {
+        if let StoreError::QuotaExceeded { what, limit } = e {
+            return ClientError::status(
+                StatusCode::TOO_MANY_REQUESTS,
+                api,
+                format!("too many requests: at most {limit} {what}"),
+            );
+        }
         tracing::error!(error = %e, api, "storage failure");
         ClientError::status(StatusCode::SERVICE_UNAVAILABLE, api, "system error")
     }

@@ -45,7 +45,9 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     let arrival = axum::middleware::from_fn_with_state(state.clone(), http::arrival);
     http::layers(
-        api.merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        api.merge(ui::docs_headers(
+            SwaggerUi::new("/docs").url("/openapi.json", doc).into(),
+        ))
             .merge(ui::routes())
             .fallback(http::fallback)
             .method_not_allowed_fallback(http::method_not_allowed)

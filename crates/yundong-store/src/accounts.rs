@@ -3,6 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::durably;
 use crate::{Result, Store, flag};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,66 +68,74 @@ fn user_row(r: &AnyRow) -> Result<UserRow> {
 
 impl Store {
     pub async fn create_app(&self, app: &NewApp, now: i64) -> Result<AppRow> {
-        let row = sqlx::query(
-            "INSERT INTO apps (appid, secret_hash, original_id, name, category, werun_share, open_platform, created_at,
-                               device_steps)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(&app.appid)
-        .bind(&app.secret_hash)
-        .bind(&app.original_id)
-        .bind(&app.name)
-        .bind(&app.category)
-        .bind(flag(app.werun_share))
-        .bind(&app.open_platform)
-        .bind(now)
-        .bind(flag(app.device_steps))
-        .fetch_one(&self.writer)
-        .await?;
-        Ok(AppRow {
-            id: row.try_get("id")?,
-            appid: app.appid.clone(),
-            secret_hash: app.secret_hash.clone(),
-            original_id: app.original_id.clone(),
-            name: app.name.clone(),
-            category: app.category.clone(),
-            werun_share: app.werun_share,
-            open_platform: app.open_platform.clone(),
-            device_steps: app.device_steps,
+        durably!(self, |conn| {
+            let row = sqlx::query(
+                "INSERT INTO apps (appid, secret_hash, original_id, name, category, werun_share, open_platform, created_at,
+                                   device_steps)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(&app.appid)
+            .bind(&app.secret_hash)
+            .bind(&app.original_id)
+            .bind(&app.name)
+            .bind(&app.category)
+            .bind(flag(app.werun_share))
+            .bind(&app.open_platform)
+            .bind(now)
+            .bind(flag(app.device_steps))
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(AppRow {
+                id: row.try_get("id")?,
+                appid: app.appid.clone(),
+                secret_hash: app.secret_hash.clone(),
+                original_id: app.original_id.clone(),
+                name: app.name.clone(),
+                category: app.category.clone(),
+                werun_share: app.werun_share,
+                open_platform: app.open_platform.clone(),
+                device_steps: app.device_steps,
+            })
         })
     }
 
     /// Change an app's settings; `None` leaves one as it is. The app as it is now, `None` for an unknown appid.
     pub async fn update_app(&self, appid: &str, device_steps: Option<bool>) -> Result<Option<AppRow>> {
-        let sql = format!(
-            "UPDATE apps SET device_steps = COALESCE($2, device_steps) WHERE appid = $1 RETURNING {APP_COLUMNS}"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(appid)
-            .bind(device_steps.map(flag))
-            .fetch_optional(&self.writer)
-            .await?;
-        row.as_ref().map(app_row).transpose()
+        durably!(self, |conn| {
+            let sql = format!(
+                "UPDATE apps SET device_steps = COALESCE($2, device_steps) WHERE appid = $1 RETURNING {APP_COLUMNS}"
+            );
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(appid)
+                .bind(device_steps.map(flag))
+                .fetch_optional(&mut *conn)
+                .await?;
+            row.as_ref().map(app_row).transpose()
+        })
     }
 
     /// Replace an app's secret (given as its hash). False for an unknown appid.
     pub async fn reset_app_secret(&self, appid: &str, secret_hash: &str) -> Result<bool> {
-        let res = sqlx::query("UPDATE apps SET secret_hash = $2 WHERE appid = $1")
-            .bind(appid)
-            .bind(secret_hash)
-            .execute(&self.writer)
-            .await?;
-        Ok(res.rows_affected() > 0)
+        durably!(self, |conn| {
+            let res = sqlx::query("UPDATE apps SET secret_hash = $2 WHERE appid = $1")
+                .bind(appid)
+                .bind(secret_hash)
+                .execute(&mut *conn)
+                .await?;
+            Ok(res.rows_affected() > 0)
+        })
     }
 
     /// Replace a user's client token (given as its hash). False for an unknown user.
     pub async fn reset_user_token(&self, user_id: i64, token_hash: &str) -> Result<bool> {
-        let res = sqlx::query("UPDATE users SET token_hash = $2 WHERE id = $1")
-            .bind(user_id)
-            .bind(token_hash)
-            .execute(&self.writer)
-            .await?;
-        Ok(res.rows_affected() > 0)
+        durably!(self, |conn| {
+            let res = sqlx::query("UPDATE users SET token_hash = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(token_hash)
+                .execute(&mut *conn)
+                .await?;
+            Ok(res.rows_affected() > 0)
+        })
     }
 
     pub async fn app_by_appid(&self, appid: &str) -> Result<Option<AppRow>> {
@@ -154,20 +163,22 @@ impl Store {
     }
 
     pub async fn create_user(&self, nickname: &str, token_hash: &str, now: i64) -> Result<UserRow> {
-        let row = sqlx::query(
-            "INSERT INTO users (nickname, token_hash, werun, join_ranking, created_at) VALUES ($1, $2, 1, 1, $3)
-             RETURNING id",
-        )
-        .bind(nickname)
-        .bind(token_hash)
-        .bind(now)
-        .fetch_one(&self.writer)
-        .await?;
-        Ok(UserRow {
-            id: row.try_get("id")?,
-            nickname: nickname.to_owned(),
-            werun: true,
-            join_ranking: true,
+        durably!(self, |conn| {
+            let row = sqlx::query(
+                "INSERT INTO users (nickname, token_hash, werun, join_ranking, created_at) VALUES ($1, $2, 1, 1, $3)
+                 RETURNING id",
+            )
+            .bind(nickname)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(UserRow {
+                id: row.try_get("id")?,
+                nickname: nickname.to_owned(),
+                werun: true,
+                join_ranking: true,
+            })
         })
     }
 
@@ -194,36 +205,40 @@ impl Store {
         werun: Option<bool>,
         join_ranking: Option<bool>,
     ) -> Result<Option<UserRow>> {
-        let row = sqlx::query(
-            "UPDATE users SET werun = COALESCE($2, werun), join_ranking = COALESCE($3, join_ranking) WHERE id = $1
-             RETURNING id, nickname, werun, join_ranking",
-        )
-        .bind(user_id)
-        .bind(werun.map(flag))
-        .bind(join_ranking.map(flag))
-        .fetch_optional(&self.writer)
-        .await?;
-        row.as_ref().map(user_row).transpose()
+        durably!(self, |conn| {
+            let row = sqlx::query(
+                "UPDATE users SET werun = COALESCE($2, werun), join_ranking = COALESCE($3, join_ranking) WHERE id = $1
+                 RETURNING id, nickname, werun, join_ranking",
+            )
+            .bind(user_id)
+            .bind(werun.map(flag))
+            .bind(join_ranking.map(flag))
+            .fetch_optional(&mut *conn)
+            .await?;
+            row.as_ref().map(user_row).transpose()
+        })
     }
 
     /// Make `a` and `b` friends both ways; false when they already were.
     pub async fn add_friendship(&self, a: i64, b: i64, now: i64) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        let mut created = false;
-        for (x, y) in [(a, b), (b, a)] {
-            let res = sqlx::query(
-                "INSERT INTO friendships (user_id, friend_id, hidden, created_at) VALUES ($1, $2, 0, $3)
-                 ON CONFLICT (user_id, friend_id) DO NOTHING",
-            )
-            .bind(x)
-            .bind(y)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            created |= res.rows_affected() > 0;
-        }
-        tx.commit().await?;
-        Ok(created)
+        durably!(self, |conn| {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let mut created = false;
+            for (x, y) in [(a, b), (b, a)] {
+                let res = sqlx::query(
+                    "INSERT INTO friendships (user_id, friend_id, hidden, created_at) VALUES ($1, $2, 0, $3)
+                     ON CONFLICT (user_id, friend_id) DO NOTHING",
+                )
+                .bind(x)
+                .bind(y)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                created |= res.rows_affected() > 0;
+            }
+            tx.commit().await?;
+            Ok(created)
+        })
     }
 
     pub async fn friend_ids(&self, user_id: i64) -> Result<Vec<i64>> {
@@ -280,18 +295,20 @@ impl Store {
     }
 
     pub async fn set_grant(&self, user_id: i64, app_id: i64, scope: &str, allow: bool, now: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO grants (user_id, app_id, scope, allow, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (user_id, app_id, scope) DO UPDATE SET allow = excluded.allow, updated_at = excluded.updated_at",
-        )
-        .bind(user_id)
-        .bind(app_id)
-        .bind(scope)
-        .bind(flag(allow))
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        durably!(self, |conn| {
+            sqlx::query(
+                "INSERT INTO grants (user_id, app_id, scope, allow, updated_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (user_id, app_id, scope) DO UPDATE SET allow = excluded.allow, updated_at = excluded.updated_at",
+            )
+            .bind(user_id)
+            .bind(app_id)
+            .bind(scope)
+            .bind(flag(allow))
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        })
     }
 
     /// The scopes the user has decided for the app: `(scope, allowed)`.

@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use crate::durably;
 use crate::{Result, Store};
 
 /// One binding: the app's internal id and when it was made.
@@ -15,26 +16,30 @@ pub struct DeviceBindingRow {
 impl Store {
     /// Bind the user's wristband to the app; false when it was bound already (the first binding's time stays).
     pub async fn bind_device(&self, user_id: i64, app_id: i64, now: i64) -> Result<bool> {
-        let res = sqlx::query(
-            "INSERT INTO device_bindings (user_id, app_id, bound_at) VALUES ($1, $2, $3)
-             ON CONFLICT (user_id, app_id) DO NOTHING",
-        )
-        .bind(user_id)
-        .bind(app_id)
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        Ok(res.rows_affected() > 0)
+        durably!(self, |conn| {
+            let res = sqlx::query(
+                "INSERT INTO device_bindings (user_id, app_id, bound_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (user_id, app_id) DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(app_id)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            Ok(res.rows_affected() > 0)
+        })
     }
 
     /// Undo a binding; false when there was none.
     pub async fn unbind_device(&self, user_id: i64, app_id: i64) -> Result<bool> {
-        let res = sqlx::query("DELETE FROM device_bindings WHERE user_id = $1 AND app_id = $2")
-            .bind(user_id)
-            .bind(app_id)
-            .execute(&self.writer)
-            .await?;
-        Ok(res.rows_affected() > 0)
+        durably!(self, |conn| {
+            let res = sqlx::query("DELETE FROM device_bindings WHERE user_id = $1 AND app_id = $2")
+                .bind(user_id)
+                .bind(app_id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(res.rows_affected() > 0)
+        })
     }
 
     pub async fn device_bound(&self, user_id: i64, app_id: i64) -> Result<bool> {

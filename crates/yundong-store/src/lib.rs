@@ -9,6 +9,7 @@ mod auth;
 mod bulk;
 mod changes;
 mod devices;
+mod durable;
 mod misc;
 mod share;
 mod social;
@@ -25,6 +26,8 @@ pub use auth::{ExchangeError, ExchangeRequest, Exchanged, Gate, SESSION_TOUCH_ST
 pub use bulk::{BulkTable, Val};
 pub use changes::{Changes, Cursor, EVERYONE, Event, FeedReader};
 pub use devices::DeviceBindingRow;
+pub use durable::Quota;
+use durable::durably;
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
     TempFileMeta,
@@ -49,6 +52,9 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("{0}")]
     Invalid(&'static str),
+    /// A write would go over a quota (see [`Quota`]); nothing was written.
+    #[error("quota exceeded: at most {limit} {what}")]
+    QuotaExceeded { what: &'static str, limit: i64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use crate::durably;
 use crate::{Result, Store};
 
 impl Store {
@@ -28,14 +29,16 @@ impl Store {
     }
 
     pub async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        durably!(self, |conn| {
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        })
     }
 
     /// Delete rows that can no longer matter at `now`: login codes and rate counters past their life

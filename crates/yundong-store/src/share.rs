@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::durable::charge;
+use crate::{Quota, durably};
 use crate::{AppRow, Result, Store, flag};
 
 /// `conversations.kind` of a chat between two friends.
@@ -179,64 +181,68 @@ impl Store {
 
     /// The direct chat of two users, made if there is none: `(conversation id, created)`.
     pub async fn direct_conversation(&self, a: i64, b: i64, now: i64) -> Result<(i64, bool)> {
-        let (low, high) = if a < b { (a, b) } else { (b, a) };
-        let key = format!("{low}:{high}");
-        let mut tx = self.writer.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO conversations (kind, name, direct_key, created_at) VALUES ($1, NULL, $2, $3)
-             ON CONFLICT (direct_key) DO NOTHING RETURNING id",
-        )
-        .bind(KIND_DIRECT)
-        .bind(&key)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = inserted else {
-            tx.rollback().await?;
-            let row = sqlx::query("SELECT id FROM conversations WHERE direct_key = $1")
-                .bind(&key)
-                .fetch_one(&self.pool)
-                .await?;
-            return Ok((row.try_get("id")?, false));
-        };
-        let id: i64 = row.try_get("id")?;
-        for user in [low, high] {
-            sqlx::query("INSERT INTO conversation_members (conversation_id, user_id, joined_at) VALUES ($1, $2, $3)")
+        durably!(self, |conn| {
+            let (low, high) = if a < b { (a, b) } else { (b, a) };
+            let key = format!("{low}:{high}");
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let inserted = sqlx::query(
+                "INSERT INTO conversations (kind, name, direct_key, created_at) VALUES ($1, NULL, $2, $3)
+                 ON CONFLICT (direct_key) DO NOTHING RETURNING id",
+            )
+            .bind(KIND_DIRECT)
+            .bind(&key)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = inserted else {
+                tx.rollback().await?;
+                let row = sqlx::query("SELECT id FROM conversations WHERE direct_key = $1")
+                    .bind(&key)
+                    .fetch_one(&self.pool)
+                    .await?;
+                return Ok((row.try_get("id")?, false));
+            };
+            let id: i64 = row.try_get("id")?;
+            for user in [low, high] {
+                sqlx::query("INSERT INTO conversation_members (conversation_id, user_id, joined_at) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(user)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok((id, true))
+        })
+    }
+
+    /// A new group chat of `members` (distinct, existing users: the caller checks).
+    pub async fn create_group(&self, name: &str, members: &[i64], now: i64) -> Result<i64> {
+        durably!(self, |conn| {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let row = sqlx::query(
+                "INSERT INTO conversations (kind, name, direct_key, created_at) VALUES ($1, $2, NULL, $3) RETURNING id",
+            )
+            .bind(KIND_GROUP)
+            .bind(name)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let id: i64 = row.try_get("id")?;
+            for &user in members {
+                sqlx::query(
+                    "INSERT INTO conversation_members (conversation_id, user_id, joined_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (conversation_id, user_id) DO NOTHING",
+                )
                 .bind(id)
                 .bind(user)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-        }
-        tx.commit().await?;
-        Ok((id, true))
-    }
-
-    /// A new group chat of `members` (distinct, existing users: the caller checks).
-    pub async fn create_group(&self, name: &str, members: &[i64], now: i64) -> Result<i64> {
-        let mut tx = self.writer.begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO conversations (kind, name, direct_key, created_at) VALUES ($1, $2, NULL, $3) RETURNING id",
-        )
-        .bind(KIND_GROUP)
-        .bind(name)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = row.try_get("id")?;
-        for &user in members {
-            sqlx::query(
-                "INSERT INTO conversation_members (conversation_id, user_id, joined_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (conversation_id, user_id) DO NOTHING",
-            )
-            .bind(id)
-            .bind(user)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(id)
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     pub async fn is_member(&self, conversation_id: i64, user_id: i64) -> Result<bool> {
@@ -303,36 +309,41 @@ impl Store {
 
     /// Store an upload, unless its owner already holds `max_unused` unused, unexpired temp files (false then). The
     /// owner's expired unused files are dropped first.
-    pub async fn put_temp_file(&self, file: &NewTempFile<'_>, max_unused: i64) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query("DELETE FROM temp_files WHERE owner_id = $1 AND used = 0 AND expires_at <= $2")
+    pub async fn put_temp_file(&self, file: &NewTempFile<'_>, max_unused: i64, quotas: &[Quota]) -> Result<bool> {
+        durably!(self, |conn| {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            // Charged first: the counter's row lock serializes this owner's uploads on PostgreSQL, so the count
+            // below sees every upload committed before this one and two racing uploads cannot both find room.
+            charge(&mut tx, quotas).await?;
+            sqlx::query("DELETE FROM temp_files WHERE owner_id = $1 AND used = 0 AND expires_at <= $2")
+                .bind(file.owner_id)
+                .bind(file.created_at)
+                .execute(&mut *tx)
+                .await?;
+            let row = sqlx::query("SELECT COUNT(*) AS n FROM temp_files WHERE owner_id = $1 AND used = 0")
+                .bind(file.owner_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if row.try_get::<i64, _>("n")? >= max_unused {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO temp_files (name, owner_id, mime, size, data, used, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
+            )
+            .bind(file.name)
             .bind(file.owner_id)
+            .bind(file.mime)
+            .bind(file.data.len() as i64)
+            .bind(file.data)
             .bind(file.created_at)
+            .bind(file.expires_at)
             .execute(&mut *tx)
             .await?;
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM temp_files WHERE owner_id = $1 AND used = 0")
-            .bind(file.owner_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if row.try_get::<i64, _>("n")? >= max_unused {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO temp_files (name, owner_id, mime, size, data, used, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
-        )
-        .bind(file.name)
-        .bind(file.owner_id)
-        .bind(file.mime)
-        .bind(file.data.len() as i64)
-        .bind(file.data)
-        .bind(file.created_at)
-        .bind(file.expires_at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+            tx.commit().await?;
+            Ok(true)
+        })
     }
 
     pub async fn temp_file_meta(&self, name: &str) -> Result<Option<TempFileMeta>> {
@@ -373,41 +384,44 @@ impl Store {
 
     /// Post a card. `None` when its image is no longer a live temp file of the sender (expired meanwhile); the image
     /// is marked used in the same transaction, so it lives as long as the card.
-    pub async fn create_share_message(&self, m: &NewShareMessage<'_>) -> Result<Option<i64>> {
-        let mut tx = self.writer.begin().await?;
-        let kept = sqlx::query(
-            "UPDATE temp_files SET used = 1 WHERE name = $1 AND owner_id = $2 AND (used = 1 OR expires_at > $3)",
-        )
-        .bind(m.image_name)
-        .bind(m.sender_id)
-        .bind(m.created_at)
-        .execute(&mut *tx)
-        .await?;
-        if kept.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(None);
-        }
-        let row = sqlx::query(
-            "INSERT INTO share_messages (conversation_id, sender_id, share_app_id, app_id, path, title, description,
-                 image_name, webpage_url, with_share_ticket, miniprogram_type, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-        )
-        .bind(m.conversation_id)
-        .bind(m.sender_id)
-        .bind(m.share_app_id)
-        .bind(m.app_id)
-        .bind(m.path)
-        .bind(m.title)
-        .bind(m.description)
-        .bind(m.image_name)
-        .bind(m.webpage_url)
-        .bind(flag(m.with_share_ticket))
-        .bind(m.miniprogram_type)
-        .bind(m.created_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some(row.try_get("id")?))
+    pub async fn create_share_message(&self, m: &NewShareMessage<'_>, quotas: &[Quota]) -> Result<Option<i64>> {
+        durably!(self, |conn| {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            charge(&mut tx, quotas).await?;
+            let kept = sqlx::query(
+                "UPDATE temp_files SET used = 1 WHERE name = $1 AND owner_id = $2 AND (used = 1 OR expires_at > $3)",
+            )
+            .bind(m.image_name)
+            .bind(m.sender_id)
+            .bind(m.created_at)
+            .execute(&mut *tx)
+            .await?;
+            if kept.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            let row = sqlx::query(
+                "INSERT INTO share_messages (conversation_id, sender_id, share_app_id, app_id, path, title, description,
+                     image_name, webpage_url, with_share_ticket, miniprogram_type, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(m.conversation_id)
+            .bind(m.sender_id)
+            .bind(m.share_app_id)
+            .bind(m.app_id)
+            .bind(m.path)
+            .bind(m.title)
+            .bind(m.description)
+            .bind(m.image_name)
+            .bind(m.webpage_url)
+            .bind(flag(m.with_share_ticket))
+            .bind(m.miniprogram_type)
+            .bind(m.created_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(row.try_get("id")?))
+        })
     }
 
     pub async fn share_message(&self, id: i64) -> Result<Option<ShareMessageRow>> {

@@ -10,6 +10,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use yundong_proto::sport::{SportRecord, Unit};
 
+use crate::durable::charge;
+use crate::{Quota, durably};
 use crate::{Result, Store, StoreError, UserRow, flag};
 
 /// A confirmed `wx.shareToWeRun` call to record.
@@ -186,36 +188,57 @@ fn unpack_ranking(text: &str) -> Option<Vec<RankingRow>> {
 impl Store {
     /// Record a check-in. With an idempotency key already used by this user for this app, nothing is stored and the
     /// first check-in is returned with `false`; the unique index makes this hold across nodes.
-    pub async fn insert_check_in(&self, c: &NewCheckIn<'_>) -> Result<(CheckInRow, bool)> {
+    pub async fn insert_check_in(&self, c: &NewCheckIn<'_>, quotas: &[Quota]) -> Result<(CheckInRow, bool)> {
         let first = c
             .records
             .first()
             .ok_or(StoreError::Invalid("a check-in needs at least one record"))?;
         let records = serde_json::to_string(c.records)
             .map_err(|_| StoreError::Invalid("check-in records could not be encoded"))?;
-        let inserted = sqlx::query(
-            "INSERT INTO check_ins (user_id, app_id, env, shown, day, created_at, records, first_type_id, first_unit,
-                 first_value, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (user_id, app_id, idempotency_key) DO NOTHING
-             RETURNING id",
-        )
-        .bind(c.user_id)
-        .bind(c.app_id)
-        .bind(c.env)
-        .bind(flag(c.shown))
-        .bind(c.day)
-        .bind(c.created_at)
-        .bind(&records)
-        .bind(first.type_id)
-        .bind(first.unit.field())
-        .bind(first.value)
-        .bind(c.idempotency_key)
-        .fetch_optional(&self.writer)
-        .await?;
+        // A replay of a used key is answered before any quota is charged: it writes nothing.
+        if let Some(key) = c.idempotency_key
+            && let Some(row) = self.check_in_by_key(c.user_id, c.app_id, key).await?
+        {
+            return Ok((row, false));
+        }
+        let inserted: Option<i64> = durably!(self, |conn| {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            charge(&mut tx, quotas).await?;
+            let inserted = sqlx::query(
+                "INSERT INTO check_ins (user_id, app_id, env, shown, day, created_at, records, first_type_id, first_unit,
+                     first_value, idempotency_key)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (user_id, app_id, idempotency_key) DO NOTHING
+                 RETURNING id",
+            )
+            .bind(c.user_id)
+            .bind(c.app_id)
+            .bind(c.env)
+            .bind(flag(c.shown))
+            .bind(c.day)
+            .bind(c.created_at)
+            .bind(&records)
+            .bind(first.type_id)
+            .bind(first.unit.field())
+            .bind(first.value)
+            .bind(c.idempotency_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match inserted {
+                Some(r) => {
+                    tx.commit().await?;
+                    Ok(Some(r.try_get("id")?))
+                }
+                // The same key won a race on another connection: nothing of ours is kept.
+                None => {
+                    tx.rollback().await?;
+                    Ok(None)
+                }
+            }
+        })?;
         let created = inserted.is_some();
         let row = match (inserted, c.idempotency_key) {
-            (Some(r), _) => self.check_in(r.try_get("id")?).await?,
+            (Some(id), _) => self.check_in(id).await?,
             (None, Some(key)) => self.check_in_by_key(c.user_id, c.app_id, key).await?,
             (None, None) => None,
         };
@@ -261,16 +284,27 @@ impl Store {
     }
 
     /// A user's shown check-ins made on days in `[first_day, last_day]`, newest first.
-    pub async fn shown_check_ins(&self, user_id: i64, first_day: i64, last_day: i64) -> Result<Vec<CheckInRow>> {
+    /// Up to `limit` shown check-ins of `user_id` in the days `[first_day, last_day]` with ids below `before`, newest
+    /// first (ids grow with time).
+    pub async fn shown_check_ins(
+        &self,
+        user_id: i64,
+        first_day: i64,
+        last_day: i64,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<CheckInRow>> {
         let sql = format!(
             "SELECT {CHECK_IN_COLUMNS} FROM check_ins c JOIN apps a ON a.id = c.app_id
-             WHERE c.user_id = $1 AND c.day >= $2 AND c.day <= $3 AND c.shown = 1
-             ORDER BY c.created_at DESC, c.id DESC"
+             WHERE c.user_id = $1 AND c.day >= $2 AND c.day <= $3 AND c.shown = 1 AND c.id < $4
+             ORDER BY c.id DESC LIMIT $5"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
             .bind(first_day)
             .bind(last_day)
+            .bind(before)
+            .bind(limit)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(check_in_row).collect()
@@ -385,58 +419,62 @@ impl Store {
         liked: Option<bool>,
         now: i64,
     ) -> Result<(bool, i64)> {
-        let mut tx = self.writer.begin().await?;
-        let like = match liked {
-            Some(v) => v,
-            None => {
-                let removed = sqlx::query("DELETE FROM likes WHERE target_id = $1 AND day = $2 AND liker_id = $3")
+        durably!(self, |conn| {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let like = match liked {
+                Some(v) => v,
+                None => {
+                    let removed = sqlx::query("DELETE FROM likes WHERE target_id = $1 AND day = $2 AND liker_id = $3")
+                        .bind(target)
+                        .bind(day)
+                        .bind(liker)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    removed == 0
+                }
+            };
+            if like {
+                sqlx::query(
+                    "INSERT INTO likes (target_id, day, liker_id, created_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (target_id, day, liker_id) DO NOTHING",
+                )
+                .bind(target)
+                .bind(day)
+                .bind(liker)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            } else if liked.is_some() {
+                sqlx::query("DELETE FROM likes WHERE target_id = $1 AND day = $2 AND liker_id = $3")
                     .bind(target)
                     .bind(day)
                     .bind(liker)
                     .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                removed == 0
+                    .await?;
             }
-        };
-        if like {
-            sqlx::query(
-                "INSERT INTO likes (target_id, day, liker_id, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (target_id, day, liker_id) DO NOTHING",
-            )
-            .bind(target)
-            .bind(day)
-            .bind(liker)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        } else if liked.is_some() {
-            sqlx::query("DELETE FROM likes WHERE target_id = $1 AND day = $2 AND liker_id = $3")
+            let count = sqlx::query("SELECT COUNT(*) AS n FROM likes WHERE target_id = $1 AND day = $2")
                 .bind(target)
                 .bind(day)
-                .bind(liker)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
-        }
-        let count = sqlx::query("SELECT COUNT(*) AS n FROM likes WHERE target_id = $1 AND day = $2")
-            .bind(target)
-            .bind(day)
-            .fetch_one(&mut *tx)
-            .await?;
-        let count: i64 = count.try_get("n")?;
-        tx.commit().await?;
-        Ok((like, count))
+            let count: i64 = count.try_get("n")?;
+            tx.commit().await?;
+            Ok((like, count))
+        })
     }
 
     /// Set whether `user_id` hides their steps from `friend_id`. False when the two are not friends.
     pub async fn set_hidden(&self, user_id: i64, friend_id: i64, hidden: bool) -> Result<bool> {
-        let res = sqlx::query("UPDATE friendships SET hidden = $3 WHERE user_id = $1 AND friend_id = $2")
-            .bind(user_id)
-            .bind(friend_id)
-            .bind(flag(hidden))
-            .execute(&self.writer)
-            .await?;
-        Ok(res.rows_affected() > 0)
+        durably!(self, |conn| {
+            let res = sqlx::query("UPDATE friendships SET hidden = $3 WHERE user_id = $1 AND friend_id = $2")
+                .bind(user_id)
+                .bind(friend_id)
+                .bind(flag(hidden))
+                .execute(&mut *conn)
+                .await?;
+            Ok(res.rows_affected() > 0)
+        })
     }
 
     /// A user's friends, by id, each with whether the user hides from them.
@@ -532,7 +570,7 @@ mod tests {
                 records: &record,
                 idempotency_key: None,
             };
-            store.insert_check_in(&c).await.unwrap();
+            store.insert_check_in(&c, &[]).await.unwrap();
         }
         store.set_like(viewer, ids[0], DAY, None, 0).await.unwrap();
         store.set_like(ids[3], ids[0], DAY, None, 0).await.unwrap();

@@ -11,6 +11,7 @@ use yundong_store::{AppRow, CheckInRow, NewCheckIn};
 use super::app;
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth};
+use crate::service::quotas;
 use crate::state::AppState;
 
 const API: &str = "shareToWeRun";
@@ -108,7 +109,7 @@ pub async fn share_to_werun(
     };
     let (row, _created) = state
         .store
-        .insert_check_in(&check_in)
+        .insert_check_in(&check_in, &quotas::check_in(&state.config, user.id, now))
         .await
         .map_err(|e| ClientError::store(API, e))?;
     Ok(Json(answer(&state, &row)))

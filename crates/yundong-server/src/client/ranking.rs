@@ -173,7 +173,14 @@ pub async fn detail(
 ) -> Result<Json<DetailResponse>, ClientError> {
     const API: &str = "detail";
     let q = query(API, q)?;
-    let answer = ranking::detail(&state.store, state.config.day_zone, &user, q.user_id, state.now())
+    let answer = ranking::detail(
+        &state.store,
+        state.config.day_zone,
+        &user,
+        q.user_id,
+        (q.checkins_limit, q.checkins_cursor),
+        state.now(),
+    )
         .await
         .map_err(social(API))?;
     Ok(Json(answer))

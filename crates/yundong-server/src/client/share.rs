@@ -31,6 +31,7 @@ use crate::extract::{ClientJson, UserAuth};
 use crate::secrets;
 use crate::service::opendata;
 use crate::service::share::{self, DEFAULT_PAGE, MAX_PAGE, MAX_UNUSED_TEMP_FILES, SHARE_TICKET_TTL, TEMP_FILE_TTL};
+use crate::service::quotas;
 use crate::state::AppState;
 
 /// The largest body the upload route reads: the image cap plus headroom, so that a slightly larger file still gets
@@ -147,7 +148,11 @@ pub async fn upload_file(
     };
     if !state
         .store
-        .put_temp_file(&file, MAX_UNUSED_TEMP_FILES)
+        .put_temp_file(
+            &file,
+            MAX_UNUSED_TEMP_FILES,
+            &quotas::image_bytes(&state.config, user.id, now, bytes.len() as i64),
+        )
         .await
         .map_err(store(API))?
     {
@@ -304,7 +309,7 @@ pub async fn share_mini_program_message(
     };
     let message_id = state
         .store
-        .create_share_message(&message)
+        .create_share_message(&message, &quotas::share_card(&state.config, user.id, now))
         .await
         .map_err(store(API))?
         .ok_or_else(expired)?;
@@ -437,7 +442,7 @@ pub async fn list_messages(
     post, path = "/client/v1/share/open", tag = "client", security(("user" = [])),
     request_body = OpenShareRequest,
     responses(
-        (status = 200, description = "`open:ok`, or `open:fail no such message` / `fail not a member of this conversation`", body = OpenShareResponse),
+        (status = 200, description = "`open:ok`, or `open:fail no such message` (also for a card of a conversation the user is not in)", body = OpenShareResponse),
         (status = 400, body = ErrMsg), (status = 401, body = ErrMsg),
     )
 )]
@@ -459,7 +464,8 @@ pub async fn open_card(
         .await
         .map_err(store(API))?
     {
-        return Err(ClientError::fail(API, "not a member of this conversation"));
+        // The same answer as for an unknown id: a non-member learns nothing about which ids exist.
+        return Err(ClientError::fail(API, "no such message"));
     }
     let group = message.conversation_kind == KIND_GROUP;
     let (share_ticket, share_ticket_expires_at, scene) = if group && message.with_share_ticket {

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod opendata;
+pub mod quotas;
 pub mod ranking;
 pub mod share;
 pub mod steps;

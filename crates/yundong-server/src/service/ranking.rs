@@ -20,6 +20,7 @@ use axum::body::Bytes;
 use yundong_proto::client::ok;
 use yundong_proto::day::DayZone;
 use yundong_proto::werun_social::{
+    DETAIL_CHECKINS_DEFAULT, DETAIL_CHECKINS_MAX,
     CheckInView, Cover, DayStep, DetailResponse, LikeResponse, RankingEntry, RankingResponse, RecordView,
 };
 use yundong_store::{RankingRow, Store, StoreError, UserRow};
@@ -160,8 +161,14 @@ pub async fn detail(
     zone: DayZone,
     viewer: &UserRow,
     target: Option<i64>,
+    page: (Option<i64>, Option<i64>),
     now: i64,
 ) -> Result<DetailResponse, SocialError> {
+    let (limit, cursor) = page;
+    let limit = limit.unwrap_or(DETAIL_CHECKINS_DEFAULT);
+    if !(1..=DETAIL_CHECKINS_MAX).contains(&limit) {
+        return Err(fail(format!("invalid checkins_limit: must be 1 to {DETAIL_CHECKINS_MAX}")));
+    }
     if !viewer.werun {
         return Err(fail(WERUN_OFF));
     }
@@ -188,9 +195,13 @@ pub async fn detail(
             }
         })
         .collect();
-    let checkins = store
-        .shown_check_ins(subject.id, first, last)
-        .await?
+    let mut rows = store
+        .shown_check_ins(subject.id, first, last, cursor.unwrap_or(i64::MAX), limit + 1)
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let checkins_next = more.then(|| rows.last().map(|c| c.id)).flatten();
+    let checkins = rows
         .into_iter()
         .map(|c| CheckInView {
             id: c.id,
@@ -207,6 +218,7 @@ pub async fn detail(
         nickname: subject.nickname,
         days,
         checkins,
+        checkins_next,
     })
 }
 

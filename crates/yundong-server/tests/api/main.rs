@@ -12,6 +12,7 @@ mod hostile;
 mod multi_node;
 mod ranking;
 mod rate_limits;
+mod security;
 mod share;
 mod smoke;
 mod steps_ingest;
