@@ -48,11 +48,11 @@ pub fn router(state: AppState) -> Router {
         api.merge(ui::docs_headers(
             SwaggerUi::new("/docs").url("/openapi.json", doc).into(),
         ))
-            .merge(ui::routes())
-            .fallback(http::fallback)
-            .method_not_allowed_fallback(http::method_not_allowed)
-            .layer(arrival)
-            .with_state(state),
+        .merge(ui::routes())
+        .fallback(http::fallback)
+        .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(arrival)
+        .with_state(state),
         body_limit,
     )
 }

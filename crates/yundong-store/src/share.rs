@@ -10,8 +10,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::durable::charge;
-use crate::{Quota, durably};
 use crate::{AppRow, Result, Store, flag};
+use crate::{Quota, durably};
 
 /// `conversations.kind` of a chat between two friends.
 pub const KIND_DIRECT: &str = "direct";
@@ -204,12 +204,14 @@ impl Store {
             };
             let id: i64 = row.try_get("id")?;
             for user in [low, high] {
-                sqlx::query("INSERT INTO conversation_members (conversation_id, user_id, joined_at) VALUES ($1, $2, $3)")
-                    .bind(id)
-                    .bind(user)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO conversation_members (conversation_id, user_id, joined_at) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(user)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok((id, true))

@@ -464,3 +464,29 @@ token:   {}  (shown once; the old token no longer works)",
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_urls_are_printed_without_their_passwords() {
+        for (url, secret) in [
+            ("postgres://yd:s3cret@db.internal:5432/yundong", "s3cret"),
+            ("postgres://yd:p%40ss%3Aword@db/yundong", "p%40ss"),
+            ("postgres://yd:p@ss@db/yundong", "p@ss"),
+            ("postgres://yd@db/yundong?password=hunter2&sslmode=require", "hunter2"),
+            ("postgresql://yd@db/yundong?sslmode=require&PASSWORD=hunter2", "hunter2"),
+        ] {
+            let shown = redact_url(url);
+            assert!(!shown.contains(secret), "{url} -> {shown}");
+            assert!(shown.contains("***"), "{url} -> {shown}");
+        }
+        assert!(redact_url("postgres://yd@db/yundong?sslmode=require").contains("sslmode=require"));
+        assert_eq!(
+            redact_url("sqlite:data/yundong.sqlite?mode=rwc"),
+            "sqlite:data/yundong.sqlite?mode=rwc"
+        );
+        assert_eq!(redact_url("not a url :: x"), "<unparsable database URL>");
+    }
+}

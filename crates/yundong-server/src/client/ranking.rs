@@ -181,7 +181,7 @@ pub async fn detail(
         (q.checkins_limit, q.checkins_cursor),
         state.now(),
     )
-        .await
-        .map_err(social(API))?;
+    .await
+    .map_err(social(API))?;
     Ok(Json(answer))
 }

@@ -30,8 +30,8 @@ use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth};
 use crate::secrets;
 use crate::service::opendata;
-use crate::service::share::{self, DEFAULT_PAGE, MAX_PAGE, MAX_UNUSED_TEMP_FILES, SHARE_TICKET_TTL, TEMP_FILE_TTL};
 use crate::service::quotas;
+use crate::service::share::{self, DEFAULT_PAGE, MAX_PAGE, MAX_UNUSED_TEMP_FILES, SHARE_TICKET_TTL, TEMP_FILE_TTL};
 use crate::state::AppState;
 
 /// The largest body the upload route reads: the image cap plus headroom, so that a slightly larger file still gets

@@ -29,16 +29,40 @@ fn quota(key: String, window_start: i64, amount: i64, limit: i64, what: &'static
 /// One more check-in by `user_id`.
 pub fn check_in(config: &Config, user_id: i64, now: i64) -> Vec<Quota> {
     vec![
-        quota(format!("checkin:{user_id}"), minute(now), 1, config.check_ins_per_minute, "check-ins per minute"),
-        quota(format!("checkin-day:{user_id}"), day(now), 1, config.check_ins_per_day, "check-ins per day"),
+        quota(
+            format!("checkin:{user_id}"),
+            minute(now),
+            1,
+            config.check_ins_per_minute,
+            "check-ins per minute",
+        ),
+        quota(
+            format!("checkin-day:{user_id}"),
+            day(now),
+            1,
+            config.check_ins_per_day,
+            "check-ins per day",
+        ),
     ]
 }
 
 /// One more share card sent by `user_id`.
 pub fn share_card(config: &Config, user_id: i64, now: i64) -> Vec<Quota> {
     vec![
-        quota(format!("card:{user_id}"), minute(now), 1, config.share_cards_per_minute, "share cards per minute"),
-        quota(format!("card-day:{user_id}"), day(now), 1, config.share_cards_per_day, "share cards per day"),
+        quota(
+            format!("card:{user_id}"),
+            minute(now),
+            1,
+            config.share_cards_per_minute,
+            "share cards per minute",
+        ),
+        quota(
+            format!("card-day:{user_id}"),
+            day(now),
+            1,
+            config.share_cards_per_day,
+            "share cards per day",
+        ),
     ]
 }
 

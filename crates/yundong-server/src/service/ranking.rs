@@ -20,8 +20,8 @@ use axum::body::Bytes;
 use yundong_proto::client::ok;
 use yundong_proto::day::DayZone;
 use yundong_proto::werun_social::{
-    DETAIL_CHECKINS_DEFAULT, DETAIL_CHECKINS_MAX,
-    CheckInView, Cover, DayStep, DetailResponse, LikeResponse, RankingEntry, RankingResponse, RecordView,
+    CheckInView, Cover, DETAIL_CHECKINS_DEFAULT, DETAIL_CHECKINS_MAX, DayStep, DetailResponse, LikeResponse,
+    RankingEntry, RankingResponse, RecordView,
 };
 use yundong_store::{RankingRow, Store, StoreError, UserRow};
 
@@ -167,7 +167,9 @@ pub async fn detail(
     let (limit, cursor) = page;
     let limit = limit.unwrap_or(DETAIL_CHECKINS_DEFAULT);
     if !(1..=DETAIL_CHECKINS_MAX).contains(&limit) {
-        return Err(fail(format!("invalid checkins_limit: must be 1 to {DETAIL_CHECKINS_MAX}")));
+        return Err(fail(format!(
+            "invalid checkins_limit: must be 1 to {DETAIL_CHECKINS_MAX}"
+        )));
     }
     if !viewer.werun {
         return Err(fail(WERUN_OFF));

@@ -14,6 +14,7 @@ mod ranking;
 mod rate_limits;
 mod security;
 mod share;
+mod slow_clients;
 mod smoke;
 mod steps_ingest;
 mod support;

@@ -71,17 +71,29 @@ async fn setstep_needs_the_device_capability_and_the_users_binding() {
 
     // Binding an app without the capability is refused; unbinding withdraws the right at once.
     let (_, v) = s
-        .post_json("/client/v1/devices/bind", Some(&user.token), &json!({"appid": mini.appid}))
+        .post_json(
+            "/client/v1/devices/bind",
+            Some(&user.token),
+            &json!({"appid": mini.appid}),
+        )
         .await;
     assert_eq!(v["errMsg"], "bind:fail app has no device capability");
     let (_, v) = s
-        .post_json("/client/v1/devices/unbind", Some(&user.token), &json!({"appid": band.appid}))
+        .post_json(
+            "/client/v1/devices/unbind",
+            Some(&user.token),
+            &json!({"appid": band.appid}),
+        )
         .await;
     assert_eq!(v["errMsg"], "unbind:ok");
     let (_, v) = s.get_json(&setstep(&band_token, &band_openid, now, 9_000)).await;
     assert_eq!(errcode(&v), 48001, "{v}");
     let (_, v) = s
-        .post_json("/client/v1/devices/unbind", Some(&user.token), &json!({"appid": band.appid}))
+        .post_json(
+            "/client/v1/devices/unbind",
+            Some(&user.token),
+            &json!({"appid": band.appid}),
+        )
         .await;
     assert_eq!(v["errMsg"], "unbind:fail not bound");
     assert_eq!(own_steps(&s, &user).await, 7_000);
@@ -101,7 +113,14 @@ async fn withdrawing_the_device_capability_takes_effect_on_every_node() {
     let (_, v) = other.get_json(&setstep(&token, &openid, now, 1_000)).await;
     assert_eq!(errcode(&v), 0, "{v}");
     let path = format!("/admin/v1/apps/{}", band.appid);
-    let (status, v) = admin_send(&s, reqwest::Method::PATCH, &path, ADMIN_TOKEN, json!({"device_steps": false})).await;
+    let (status, v) = admin_send(
+        &s,
+        reqwest::Method::PATCH,
+        &path,
+        ADMIN_TOKEN,
+        json!({"device_steps": false}),
+    )
+    .await;
     assert_eq!((status, &v["device_steps"]), (200, &json!(false)), "{v}");
     let (_, v) = other.get_json(&setstep(&token, &openid, now, 2_000)).await;
     assert_eq!(errcode(&v), 48001, "{v}");
@@ -144,7 +163,9 @@ async fn a_reset_user_token_stops_working_at_once_on_every_node() {
             .await;
         assert_eq!(status, 200);
     }
-    let (status, _) = s.post_json("/admin/v1/users/999999/token", Some(ADMIN_TOKEN), &json!({})).await;
+    let (status, _) = s
+        .post_json("/admin/v1/users/999999/token", Some(ADMIN_TOKEN), &json!({}))
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -158,7 +179,9 @@ async fn a_reset_app_secret_stops_working_at_once_on_every_node() {
     for node in [&s, &other] {
         node.access_token(&app).await;
     }
-    let reset: Value = s.admin(&format!("/admin/v1/apps/{}/secret", app.appid), json!({})).await;
+    let reset: Value = s
+        .admin(&format!("/admin/v1/apps/{}/secret", app.appid), json!({}))
+        .await;
     let fresh = AppCreated {
         secret: reset["secret"].as_str().unwrap().to_owned(),
         ..app.clone()
@@ -166,7 +189,12 @@ async fn a_reset_app_secret_stops_working_at_once_on_every_node() {
     assert_ne!(fresh.secret, app.secret);
     for node in [&s, &other] {
         let code = node.login_code(&user.token, &app.appid).await;
-        assert_eq!(errcode(&node.code2session(&app, &code).await), 40125, "old secret on {}", node.base);
+        assert_eq!(
+            errcode(&node.code2session(&app, &code).await),
+            40125,
+            "old secret on {}",
+            node.base
+        );
         // The refused exchange did not consume the code.
         let v = node.code2session(&fresh, &code).await;
         assert!(v["session_key"].is_string(), "{v}");
@@ -184,19 +212,29 @@ async fn wrong_admin_tokens_are_limited_per_address() {
     let s = TestServer::spawn().await;
     let wrong = "x".repeat(40);
     for _ in 0..yundong_server::admin_auth::FAILURE_BURST {
-        let (status, _) = s.post_json("/admin/v1/users", Some(&wrong), &json!({"nickname": "a"})).await;
+        let (status, _) = s
+            .post_json("/admin/v1/users", Some(&wrong), &json!({"nickname": "a"}))
+            .await;
         assert_eq!(status, 401);
     }
     // Locked out now, even with the right token: guessing cannot go on.
-    let (status, v) = s.post_json("/admin/v1/users", Some(ADMIN_TOKEN), &json!({"nickname": "a"})).await;
-    assert_eq!((status, v["error"]["code"].as_str()), (429, Some("too_many_requests")), "{v}");
+    let (status, v) = s
+        .post_json("/admin/v1/users", Some(ADMIN_TOKEN), &json!({"nickname": "a"}))
+        .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (429, Some("too_many_requests")),
+        "{v}"
+    );
     // Missing tokens guess nothing and are not counted (a fresh server).
     let s = TestServer::spawn().await;
     for _ in 0..30 {
         let (status, _) = s.post_json("/admin/v1/users", None, &json!({"nickname": "a"})).await;
         assert_eq!(status, 401);
     }
-    let (status, _) = s.post_json("/admin/v1/users", Some(ADMIN_TOKEN), &json!({"nickname": "a"})).await;
+    let (status, _) = s
+        .post_json("/admin/v1/users", Some(ADMIN_TOKEN), &json!({"nickname": "a"}))
+        .await;
     assert_eq!(status, 201);
 }
 
@@ -220,7 +258,11 @@ async fn check_ins_are_limited_per_user_and_a_refused_one_stores_nothing() {
         "shareToWeRun:fail too many requests: at most 3 check-ins per minute"
     );
     let (_, detail) = s.http_get("/client/v1/werun/detail", Some(&user.token)).await;
-    assert_eq!(detail["checkins"].as_array().unwrap().len(), 3, "the refused one was not stored");
+    assert_eq!(
+        detail["checkins"].as_array().unwrap().len(),
+        3,
+        "the refused one was not stored"
+    );
     // A new minute, a new allowance; another user was never limited.
     s.advance(60).await;
     let (status, _) = share_to_werun(&s, &user, body.clone()).await;
@@ -245,7 +287,10 @@ async fn the_detail_page_pages_its_check_ins() {
     assert_eq!(page.len(), 20, "the default page");
     let next = first["checkins_next"].as_i64().expect("a next page");
     let (_, second) = s
-        .http_get(&format!("/client/v1/werun/detail?checkins_cursor={next}"), Some(&user.token))
+        .http_get(
+            &format!("/client/v1/werun/detail?checkins_cursor={next}"),
+            Some(&user.token),
+        )
         .await;
     let rest = second["checkins"].as_array().unwrap();
     assert_eq!(rest.len(), 5);
@@ -258,7 +303,13 @@ async fn the_detail_page_pages_its_check_ins() {
     let (_, v) = s
         .http_get("/client/v1/werun/detail?checkins_limit=101", Some(&user.token))
         .await;
-    assert!(v["errMsg"].as_str().unwrap().starts_with("detail:fail invalid checkins_limit"), "{v}");
+    assert!(
+        v["errMsg"]
+            .as_str()
+            .unwrap()
+            .starts_with("detail:fail invalid checkins_limit"),
+        "{v}"
+    );
 }
 
 /// The unused-temp-file limit (50) holds when 80 uploads race, on both engines: exactly 50 are accepted.
@@ -346,7 +397,11 @@ async fn display_text_with_invisible_characters_is_refused() {
     assert_eq!(status, 400);
     // Emoji written with joiners are text, not hidden characters.
     let (status, v) = s
-        .post_json("/admin/v1/users", Some(ADMIN_TOKEN), &json!({"nickname": "跑者🏃\u{200d}♂\u{fe0f}"}))
+        .post_json(
+            "/admin/v1/users",
+            Some(ADMIN_TOKEN),
+            &json!({"nickname": "跑者🏃\u{200d}♂\u{fe0f}"}),
+        )
         .await;
     assert_eq!(status, 201, "{v}");
 }
@@ -359,7 +414,10 @@ async fn docs_pages_carry_a_content_security_policy_and_frame_protection() {
         assert_eq!(res.status(), 200, "{path}");
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
         assert_eq!(h["x-frame-options"], "DENY");
         assert_eq!(h["x-content-type-options"], "nosniff");
     }

@@ -27,12 +27,17 @@ impl Server {
             database,
             "--dev-clock",
         ])
-        .env("YUNDONG_ADMIN_TOKEN", ADMIN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("YUNDONG_ADMIN_TOKEN", ADMIN);
         for (k, v) in env {
             cmd.env(k, v);
         }
+        Server::start_command(cmd)
+    }
+
+    /// Start `cmd` (a `yundong serve` command line, perhaps behind a shell), capturing what it prints, and wait
+    /// until it serves.
+    pub fn start_command(mut cmd: Command) -> Server {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("start yundong");
         let output = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().unwrap();

@@ -1,0 +1,147 @@
+//! What an operator gets from the binary (SECURITY.md): weak admin tokens refused at start, a generated token kept
+//! in a 0600 file rather than in logs, a private data directory and database file, `admin-token reset` live on a
+//! running server, and a listener that a flood of silent connections cannot hold for long even with 1,024 files.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::process::{ADMIN, Server, post};
+
+fn yundong() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_yundong"))
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn weak_or_unusable_admin_tokens_refuse_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}?mode=rwc", dir.path().join("y.sqlite").display());
+    for (token, says) in [
+        ("a", "at least 32 characters"),
+        (" 0123456789abcdef0123456789abcdef0123", "whitespace"),
+        ("0123456789abcdef0123456789abcdef0123\n", "whitespace"),
+    ] {
+        let out = yundong()
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+            .env("YUNDONG_ADMIN_TOKEN", token)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{token:?} started a server");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "one clear line: {err}");
+        assert!(
+            lines[0].contains("YUNDONG_ADMIN_TOKEN") && lines[0].contains(says),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_generated_admin_token_is_kept_private_and_a_reset_reaches_the_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut cmd = yundong();
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(&data)
+        .env_remove("YUNDONG_ADMIN_TOKEN")
+        .env_remove("YUNDONG_DATABASE_URL");
+    let server = Server::start_command(cmd);
+    // The token is in a file only its owner can read; the data directory and database are private too.
+    let token_file = data.join("admin-token");
+    assert_eq!(mode(&token_file), 0o600);
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("yundong.sqlite")), 0o600);
+    let token = std::fs::read_to_string(&token_file).unwrap().trim().to_owned();
+    assert!(token.len() >= 32);
+    let http = reqwest::Client::new();
+    let created = post(
+        &http,
+        format!("{}/admin/v1/users", server.base),
+        Some(&token),
+        json!({"nickname": "a"}),
+    )
+    .await;
+    assert!(created["token"].is_string(), "{created}");
+
+    // `admin-token reset` on the same database: the running server takes the new token at once.
+    let out = yundong()
+        .args(["admin-token", "reset"])
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let new_token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_ne!(new_token, token);
+    let res = http
+        .post(format!("{}/admin/v1/users", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"nickname": "b"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "the old admin token still works");
+    let created = post(
+        &http,
+        format!("{}/admin/v1/users", server.base),
+        Some(&new_token),
+        json!({"nickname": "c"}),
+    )
+    .await;
+    assert!(created["token"].is_string(), "{created}");
+
+    let output = server.stop();
+    // Logs keep stdout and stderr: the token is in neither (stdout is not a terminal here).
+    assert!(
+        !output.contains(&token),
+        "the generated admin token was printed: {output}"
+    );
+    assert!(output.contains("admin-token (mode 0600)"), "{output}");
+}
+
+/// With a hard limit of 1,024 open files, 1,100 silent connections deny a new client for about the header timeout
+/// (10 s by default), not for ever.
+#[tokio::test]
+async fn a_silent_flood_under_1024_open_files_delays_a_new_client_only_briefly() {
+    let _ = rlimit::increase_nofile_limit(4096);
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}?mode=rwc", dir.path().join("y.sqlite").display());
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "ulimit -n 1024 && exec '{}' serve --listen 127.0.0.1:0 --database '{db}'",
+            env!("CARGO_BIN_EXE_yundong")
+        ))
+        .env("YUNDONG_ADMIN_TOKEN", ADMIN);
+    let server = Server::start_command(cmd);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut flood = Vec::new();
+    for _ in 0..1_100 {
+        match tokio::net::TcpStream::connect(&addr).await {
+            Ok(c) => flood.push(c),
+            Err(_) => break,
+        }
+    }
+    assert!(flood.len() > 1_024, "only {} connections opened", flood.len());
+    let started = Instant::now();
+    let res = tokio::time::timeout(
+        Duration::from_secs(30),
+        reqwest::get(format!("{}/healthz", server.base)),
+    )
+    .await
+    .expect("a new client is served while the flood's sockets stay open")
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(25), "waited {waited:?}");
+    drop(flood);
+    server.stop();
+}
