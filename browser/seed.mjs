@@ -93,6 +93,8 @@ function stepsFor(seed, i) {
 
 const fit = await adminCall('POST', '/admin/v1/apps', { name: '悦跑打卡', category: '体育-在线健身', werun_share: true });
 const plain = await adminCall('POST', '/admin/v1/apps', { name: '步数助手' });
+// A wristband vendor's account with the device capability (may write steps of users who bound its band).
+const band = await adminCall('POST', '/admin/v1/apps', { name: '乐动手环', device_steps: true });
 
 const people = {
   me: '小明',
@@ -174,7 +176,7 @@ const card = await call('POST', '/client/v1/wx/shareMiniProgramMessage', users.r
 const fixture = {
   base,
   today,
-  apps: { fit, plain },
+  apps: { fit, plain, band },
   users,
   todaySteps,
   chats: { group: group.conversation_id, direct: direct.conversation_id, card: card.message_id },

@@ -620,3 +620,32 @@ describe('pages', () => {
     await page.done();
   });
 });
+
+describe('我的设备', () => {
+  test('bind a wristband by AppID, see it listed, unbind it; a non-device app is refused', async () => {
+    const page = await phone();
+    await signIn(page, lily, '/ui/detail');
+    await loaded(page);
+    await page.click('#devices-link');
+    await page.waitForURL(`${base}/ui/devices`);
+    await page.waitForSelector('body[data-loaded="devices"]');
+    assert.match(await page.textContent('#devices'), /还没有绑定设备/);
+    // An app without the device capability cannot be bound.
+    await page.fill('#appid', fx.apps.plain.appid);
+    await page.click('#bind-submit');
+    await page.waitForFunction(() => document.getElementById('msg').textContent.length > 0);
+    assert.equal(await page.textContent('#msg'), 'bind:fail app has no device capability');
+    // The band can.
+    await page.fill('#appid', fx.apps.band.appid);
+    await page.click('#bind-submit');
+    const row = page.locator(`#devices .device[data-appid="${fx.apps.band.appid}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('.device-name').textContent(), '乐动手环');
+    await shot(page, 'devices-bound');
+    await noHorizontalScroll(page);
+    await row.locator('button').click();
+    await page.waitForFunction(() => /还没有绑定设备/.test(document.getElementById('devices').textContent));
+    assert.match(await page.textContent('#msg'), /已解除绑定：乐动手环/);
+    await page.done();
+  });
+});

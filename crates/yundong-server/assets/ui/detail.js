@@ -120,6 +120,7 @@
     yd.clear($('avatar')).appendChild(yd.avatar(d.nickname, d.user_id, 'lg'));
     $('name').textContent = d.nickname;
     $('relation').textContent = self || d.user_id === me.user_id ? '我自己' : '好友';
+    $('devices-link').hidden = !(self || d.user_id === me.user_id);
     document.title = d.nickname + ' · 详情';
     $('today-steps').textContent = yd.num(days.length ? days[days.length - 1].step : 0);
     if (days.length) $('range').textContent = yd.day(days[0].date) + ' – ' + yd.day(days[days.length - 1].date);

@@ -3,6 +3,7 @@
 
 mod crash;
 mod demo;
+mod durable;
 mod log_secrets;
 mod operator;
 mod process;
