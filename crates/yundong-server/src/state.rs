@@ -38,10 +38,13 @@ pub struct AppState {
     /// User ids by token digest, each with the feed stamp it was read at. A token is replaced by `reset_user_token`,
     /// which changes the user's row, so an entry holds only while the feed shows no change to its user since.
     /// Bounded: cleared when it reaches `USER_CACHE_MAX` entries.
-    user_ids: Arc<RwLock<HashMap<[u8; 32], (i64, Stamp)>>>,
+    user_ids: Arc<RwLock<TokenUsers>>,
 }
 
 const USER_CACHE_MAX: usize = 200_000;
+
+/// User ids (with the feed stamp they were read at) by the SHA-256 of their client token.
+type TokenUsers = HashMap<[u8; 32], (i64, Stamp)>;
 
 /// App rows by appid and by id, each with the feed stamp it was read at. An app's secret and device capability can
 /// change; such a change appends the app's negated id to the change feed (migration 0006), so an entry holds only

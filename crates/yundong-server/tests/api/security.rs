@@ -272,6 +272,61 @@ async fn check_ins_are_limited_per_user_and_a_refused_one_stores_nothing() {
 }
 
 #[tokio::test]
+async fn share_cards_are_limited_per_user() {
+    let mut config = test_config();
+    config.share_cards_per_minute = 2;
+    let s = TestServer::spawn_with(config).await;
+    let app = s.app().await;
+    let (a, b) = (s.user("a").await, s.user("b").await);
+    s.befriend(a.user_id, b.user_id).await;
+    let chat: Value = s
+        .admin("/admin/v1/conversations", json!({"members": [a.user_id, b.user_id]}))
+        .await;
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.resize(100, 7);
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let res = s
+            .http
+            .post(s.url("/client/v1/files"))
+            .bearer_auth(&a.token)
+            .header("content-type", "image/png")
+            .body(png.clone())
+            .send()
+            .await
+            .unwrap();
+        let (_, file) = parse(res).await;
+        let body = json!({
+            "conversation_id": chat["conversation_id"], "appid": app.appid, "userName": app.original_id,
+            "path": "/pages/index", "title": "跑步", "imagePath": file["tempFilePath"],
+            "webpageUrl": "https://example.com", "withShareTicket": false, "miniprogramType": 0, "scene": 0,
+        });
+        answers.push(
+            s.post_json("/client/v1/wx/shareMiniProgramMessage", Some(&a.token), &body)
+                .await,
+        );
+    }
+    assert_eq!(answers[0].0, 200, "{:?}", answers[0]);
+    assert_eq!(answers[1].0, 200, "{:?}", answers[1]);
+    assert_eq!(answers[2].0, 429, "{:?}", answers[2]);
+    assert_eq!(
+        answers[2].1["errMsg"],
+        "shareMiniProgramMessage:fail too many requests: at most 2 share cards per minute"
+    );
+    let (_, v) = s
+        .http_get(
+            &format!("/client/v1/conversations/{}/messages", chat["conversation_id"]),
+            Some(&b.token),
+        )
+        .await;
+    assert_eq!(
+        v["messages"].as_array().map(Vec::len),
+        Some(2),
+        "the refused card was not stored: {v}"
+    );
+}
+
+#[tokio::test]
 async fn the_detail_page_pages_its_check_ins() {
     let mut config = test_config();
     config.check_ins_per_minute = 1_000;

@@ -64,17 +64,35 @@ async fn writes_users_cannot_redo_are_synced_before_they_are_acknowledged() {
     let appid = app["appid"].as_str().unwrap().to_owned();
     let mut users = Vec::new();
     for name in ["a", "b"] {
-        let u: Value = post(&http, format!("{base}/admin/v1/users"), Some(ADMIN), json!({"nickname": name})).await;
+        let u: Value = post(
+            &http,
+            format!("{base}/admin/v1/users"),
+            Some(ADMIN),
+            json!({"nickname": name}),
+        )
+        .await;
         users.push((u["user_id"].as_i64().unwrap(), u["token"].as_str().unwrap().to_owned()));
     }
-    let ((a_id, a), (b_id, b)) = (users[0].clone(), users[1].clone());
-    post(&http, format!("{base}/admin/v1/friendships"), Some(ADMIN), json!({"a": a_id, "b": b_id})).await;
+    let ((a_id, a), (b_id, _)) = (users[0].clone(), users[1].clone());
+    post(
+        &http,
+        format!("{base}/admin/v1/friendships"),
+        Some(ADMIN),
+        json!({"a": a_id, "b": b_id}),
+    )
+    .await;
 
     let trace = Trace::attach(server.child.id(), dir.path().join("strace.out"));
     // Redo-able: login codes. No sync for any of them.
     let before = trace.syncs();
     for _ in 0..10 {
-        let v = post(&http, format!("{base}/client/v1/wx/login"), Some(&a), json!({"appid": appid})).await;
+        let v = post(
+            &http,
+            format!("{base}/client/v1/wx/login"),
+            Some(&a),
+            json!({"appid": appid}),
+        )
+        .await;
         assert_eq!(v["errMsg"], "login:ok");
     }
     assert_eq!(trace.syncs(), before, "wx.login codes are not synced one by one");
@@ -93,15 +111,38 @@ async fn writes_users_cannot_redo_are_synced_before_they_are_acknowledged() {
             Some(&a),
             json!({"appid": appid, "scope": "scope.werun", "allow": true}),
         ),
-        ("hide", format!("{base}/client/v1/werun/hide"), Some(&a), json!({"user_id": b_id, "hidden": true})),
-        ("like", format!("{base}/client/v1/werun/like"), Some(&a), json!({"user_id": b_id})),
-        ("new app", format!("{base}/admin/v1/apps"), Some(ADMIN), json!({"name": "another"})),
-        ("token reset", format!("{base}/admin/v1/users/{b_id}/token"), Some(ADMIN), json!({})),
+        (
+            "hide",
+            format!("{base}/client/v1/werun/hide"),
+            Some(&a),
+            json!({"user_id": b_id, "hidden": true}),
+        ),
+        (
+            "like",
+            format!("{base}/client/v1/werun/like"),
+            Some(&a),
+            json!({"user_id": b_id}),
+        ),
+        (
+            "new app",
+            format!("{base}/admin/v1/apps"),
+            Some(ADMIN),
+            json!({"name": "another"}),
+        ),
+        (
+            "token reset",
+            format!("{base}/admin/v1/users/{b_id}/token"),
+            Some(ADMIN),
+            json!({}),
+        ),
     ];
     for (what, url, token, body) in durable {
         let before = trace.syncs();
         let v = post(&http, url, token, body).await;
-        assert!(v.get("error").is_none() && !v["errMsg"].as_str().unwrap_or("").contains(":fail"), "{what}: {v}");
+        assert!(
+            v.get("error").is_none() && !v["errMsg"].as_str().unwrap_or("").contains(":fail"),
+            "{what}: {v}"
+        );
         assert!(trace.syncs() > before, "{what} was acknowledged without a sync");
     }
     drop(trace);

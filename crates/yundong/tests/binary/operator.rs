@@ -145,3 +145,45 @@ async fn a_silent_flood_under_1024_open_files_delays_a_new_client_only_briefly()
     drop(flood);
     server.stop();
 }
+
+fn cli_json(args: &[&str], db: &str) -> serde_json::Value {
+    let out = yundong()
+        .args(args)
+        .args(["--json", "--database", db])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_cli_grants_the_device_capability_and_resets_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}?mode=rwc", dir.path().join("y.sqlite").display());
+    let app = cli_json(&["app", "create", "--name", "band", "--device-steps"], &db);
+    assert_eq!(app["device_steps"], true);
+    let appid = app["appid"].as_str().unwrap();
+    let set = cli_json(&["app", "set", appid, "--device-steps", "false"], &db);
+    assert_eq!(set["device_steps"], false);
+    let listed = cli_json(&["app", "list"], &db);
+    assert_eq!(listed[0]["device_steps"], false);
+    let reset = cli_json(&["app", "reset-secret", appid], &db);
+    assert_eq!(reset["appid"], appid);
+    assert_eq!(reset["secret"].as_str().unwrap().len(), 32);
+    assert_ne!(reset["secret"], app["secret"]);
+    let user = cli_json(&["user", "create", "--nickname", "u"], &db);
+    let id = user["user_id"].as_i64().unwrap().to_string();
+    let token = cli_json(&["user", "reset-token", &id], &db);
+    assert_ne!(token["token"], user["token"]);
+    // Unknown ones are errors, not silent successes.
+    let out = yundong()
+        .args(["user", "reset-token", "999", "--database", &db])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user 999"));
+}
