@@ -51,6 +51,27 @@ pub(crate) async fn charge(conn: &mut AnyConnection, quotas: &[Quota]) -> Result
 }
 
 impl Store {
+    /// Refuse early, from a read, a write that a quota already forbids: a user hammering past a quota must not take
+    /// the one writer connection from everyone else. (The write itself still charges the quota in its transaction,
+    /// which is what makes the limit exact under concurrency.)
+    pub(crate) async fn precheck(&self, quotas: &[Quota]) -> Result<()> {
+        for q in quotas {
+            let row = sqlx::query("SELECT count FROM rate_counters WHERE key = $1 AND window_start = $2")
+                .bind(&q.key)
+                .bind(q.window_start)
+                .fetch_optional(&self.pool)
+                .await?;
+            let used = row.map(|r| r.try_get::<i64, _>("count")).transpose()?.unwrap_or(0);
+            if used + q.amount > q.limit {
+                return Err(StoreError::QuotaExceeded {
+                    what: q.what,
+                    limit: q.limit,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Switch the writer connection's fsync policy (SQLite; nothing to do on PostgreSQL).
     pub(crate) async fn full_sync(&self, conn: &mut AnyConnection, on: bool) -> Result<()> {
         if self.backend == Backend::Sqlite {

@@ -312,6 +312,7 @@ impl Store {
     /// Store an upload, unless its owner already holds `max_unused` unused, unexpired temp files (false then). The
     /// owner's expired unused files are dropped first.
     pub async fn put_temp_file(&self, file: &NewTempFile<'_>, max_unused: i64, quotas: &[Quota]) -> Result<bool> {
+        self.precheck(quotas).await?;
         durably!(self, |conn| {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             // Charged first: the counter's row lock serializes this owner's uploads on PostgreSQL, so the count
@@ -387,6 +388,7 @@ impl Store {
     /// Post a card. `None` when its image is no longer a live temp file of the sender (expired meanwhile); the image
     /// is marked used in the same transaction, so it lives as long as the card.
     pub async fn create_share_message(&self, m: &NewShareMessage<'_>, quotas: &[Quota]) -> Result<Option<i64>> {
+        self.precheck(quotas).await?;
         durably!(self, |conn| {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             charge(&mut tx, quotas).await?;

@@ -201,6 +201,7 @@ impl Store {
         {
             return Ok((row, false));
         }
+        self.precheck(quotas).await?;
         let inserted: Option<i64> = durably!(self, |conn| {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             charge(&mut tx, quotas).await?;

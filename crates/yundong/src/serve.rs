@@ -62,6 +62,19 @@ pub struct ServeArgs {
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "YUNDONG_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace: u64,
+    /// Check-ins (wx.shareToWeRun) a user may make per minute and per day.
+    #[arg(long, env = "YUNDONG_CHECK_INS_PER_MINUTE", default_value_t = Config::default().check_ins_per_minute)]
+    pub check_ins_per_minute: i64,
+    #[arg(long, env = "YUNDONG_CHECK_INS_PER_DAY", default_value_t = Config::default().check_ins_per_day)]
+    pub check_ins_per_day: i64,
+    /// Share cards a user may send per minute and per day.
+    #[arg(long, env = "YUNDONG_SHARE_CARDS_PER_MINUTE", default_value_t = Config::default().share_cards_per_minute)]
+    pub share_cards_per_minute: i64,
+    #[arg(long, env = "YUNDONG_SHARE_CARDS_PER_DAY", default_value_t = Config::default().share_cards_per_day)]
+    pub share_cards_per_day: i64,
+    /// Image bytes a user may upload per day.
+    #[arg(long, env = "YUNDONG_IMAGE_BYTES_PER_DAY", default_value_t = Config::default().image_bytes_per_day)]
+    pub image_bytes_per_day: i64,
     /// Wrong admin tokens allowed per client address per minute before it gets 429.
     #[arg(long, env = "YUNDONG_ADMIN_AUTH_BURST", default_value_t = yundong_server::admin_auth::FAILURE_BURST)]
     pub admin_auth_burst: u32,
@@ -110,6 +123,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         args.code_exchanges_per_minute,
         args.token_daily_quota,
         args.login_codes_per_minute,
+        args.check_ins_per_minute,
+        args.check_ins_per_day,
+        args.share_cards_per_minute,
+        args.share_cards_per_day,
+        args.image_bytes_per_day,
     ];
     if limits.iter().any(|&v| v <= 0) {
         bail!("lifetimes, caps and rate limits must be positive");
@@ -142,6 +160,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         token_daily_quota: args.token_daily_quota,
         login_codes_per_minute: args.login_codes_per_minute,
         admin_failure_burst: args.admin_auth_burst,
+        check_ins_per_minute: args.check_ins_per_minute,
+        check_ins_per_day: args.check_ins_per_day,
+        share_cards_per_minute: args.share_cards_per_minute,
+        share_cards_per_day: args.share_cards_per_day,
+        image_bytes_per_day: args.image_bytes_per_day,
         limits: Limits {
             header_timeout: Duration::from_secs(args.header_timeout),
             body_timeout: Duration::from_secs(args.body_timeout),
@@ -152,6 +175,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         ..Config::default()
     };
     let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;
+    // Logs keep stdout: a generated token goes to a file only its owner can read (before anything announces that
+    // the server is up), and to the screen only when there is one.
+    let token_file = args.db.data_dir.join("admin-token");
+    if let Some(token) = &fresh_token {
+        crate::files::private_dir(&args.db.data_dir)?;
+        crate::files::write_private(&token_file, &format!("{token}\n"))?;
+    }
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -161,14 +191,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     println!("  database:   {}", redact_url(&url));
     match (&fresh_token, &env_token) {
         (Some(token), _) => {
-            // Logs keep stdout; the token goes to a file only its owner can read, and to the screen only when there
-            // is one.
-            let path = args.db.data_dir.join("admin-token");
-            crate::files::private_dir(&args.db.data_dir)?;
-            crate::files::write_private(&path, &format!("{token}\n"))?;
             println!(
                 "  admin token: generated now, written to {} (mode 0600)",
-                path.display()
+                token_file.display()
             );
             if std::io::stdout().is_terminal() {
                 println!("               {token}");

@@ -67,6 +67,7 @@ fn answer(state: &AppState, row: &CheckInRow) -> ShareToWeRunResponse {
     responses(
         (status = 200, description = "`shareToWeRun:ok` with the check-in, or `shareToWeRun:fail has no permission` / `fail cancel` / `fail invalid appid` / `fail invalid envVersion …` / `fail recordList[i].field …`", body = ShareToWeRunResponse),
         (status = 400, body = ErrMsg), (status = 401, body = ErrMsg),
+        (status = 429, description = "over the user's check-in quota (service::quotas)", body = ErrMsg),
     )
 )]
 pub async fn share_to_werun(

@@ -162,7 +162,7 @@ pub async fn friends(
     get, path = "/client/v1/werun/detail", tag = "client", security(("user" = [])),
     params(DetailQuery),
     responses(
-        (status = 200, description = "`detail:ok`, or `detail:fail not visible` / `fail werun off`", body = DetailResponse),
+        (status = 200, description = "`detail:ok`, or `detail:fail not visible` / `fail werun off` / `fail invalid checkins_limit: …`", body = DetailResponse),
         (status = 400, body = ErrMsg), (status = 401, body = ErrMsg),
     )
 )]

@@ -75,7 +75,7 @@ fn authed(api: &str, auth: Result<UserAuth, ClientError>) -> Result<UserAuth, Cl
         (status = 401, body = ErrMsg),
         (status = 413, description = "over 128 KB", body = ErrMsg),
         (status = 415, description = "not a PNG or JPEG, or Content-Type does not match the bytes", body = ErrMsg),
-        (status = 429, description = "too many unused temp files", body = ErrMsg),
+        (status = 429, description = "too many unused temp files, or over the day's image bytes", body = ErrMsg),
     )
 )]
 pub async fn upload_file(
@@ -231,6 +231,7 @@ pub async fn download_file(
     responses(
         (status = 200, description = "`shareMiniProgramMessage:ok` with the card's id, or `shareMiniProgramMessage:fail <reason>`", body = ShareMessageResponse),
         (status = 400, body = ErrMsg), (status = 401, body = ErrMsg),
+        (status = 429, description = "over the user's share-card quota (service::quotas)", body = ErrMsg),
     )
 )]
 pub async fn share_mini_program_message(
