@@ -127,7 +127,19 @@ async fn acknowledged_uploads_survive_sigkill() {
             round,
             seen.clone(),
         ));
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        // Kill once enough writes were acknowledged (on a loaded machine that can take longer than usual).
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        while std::time::Instant::now() < deadline {
+            {
+                let seen = seen.lock().unwrap();
+                let check_ins: usize = seen.check_ins.values().map(Vec::len).sum();
+                if seen.acked.len() > 20 && check_ins > 10 {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         server.kill();
         let _ = uploads.await;
         let seen = std::mem::take(&mut *seen.lock().unwrap());
