@@ -3,5 +3,7 @@
 
 mod crash;
 mod demo;
+mod first_hour;
 mod log_secrets;
 mod process;
+mod walkthrough;
