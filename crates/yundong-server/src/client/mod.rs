@@ -1,6 +1,7 @@
 //! The client API (DESIGN §3.2): what the WeChat app does on behalf of a signed-in platform user. Each call stands
 //! for a `wx.*` API and answers with its `errMsg`.
 
+mod apps;
 mod checkin;
 mod login;
 mod ranking;
@@ -18,6 +19,7 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(share::routes())
+        .routes(routes!(apps::list_apps))
         .routes(routes!(login::login))
         .routes(routes!(login::authorize))
         .routes(routes!(login::get_setting))
@@ -28,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(checkin::share_to_werun))
         .routes(routes!(ranking::get_ranking))
         .routes(routes!(ranking::like))
+        .routes(routes!(ranking::likes))
         .routes(routes!(ranking::hide))
         .routes(routes!(ranking::friends))
         .routes(routes!(ranking::detail))
