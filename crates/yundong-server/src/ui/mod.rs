@@ -122,6 +122,7 @@ mod tests {
             ("/ui/ranking", "text/html; charset=utf-8"),
             ("/ui/detail", "text/html; charset=utf-8"),
             ("/ui/simulator", "text/html; charset=utf-8"),
+            ("/ui/settings", "text/html; charset=utf-8"),
             ("/ui/wx.js", "text/javascript; charset=utf-8"),
             ("/ui/style.css", "text/css; charset=utf-8"),
         ] {
