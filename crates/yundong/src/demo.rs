@@ -389,7 +389,7 @@ mod tests {
 
     #[test]
     fn rates_are_whole_numbers() {
-        assert_eq!(whole(8_204.0181), "8,204");
+        assert_eq!(whole(8_204.018_1), "8,204");
         assert_eq!(whole(999.6), "1,000");
         assert_eq!(whole(1_234_567.0), "1,234,567");
         assert_eq!(whole(0.4), "0");
