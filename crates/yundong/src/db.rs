@@ -83,6 +83,13 @@ fn open_error(url: &str, e: &StoreError) -> anyhow::Error {
     while let Some(inner) = cause.source() {
         cause = inner;
     }
+    // sqlx retries a refused or unanswered connection until its pool gives up, and then says only that.
+    let timed_out = "no connection could be made before the pool's timeout (refused or unreachable)";
+    let cause: &dyn std::fmt::Display = if matches!(e, StoreError::Db(sqlx::Error::PoolTimedOut)) {
+        &timed_out
+    } else {
+        &cause
+    };
     let hint = match e {
         StoreError::UnsupportedUrl => "use sqlite:PATH or postgres://user@host/db",
         _ if url.starts_with("sqlite:") => "check that the path is a file you can write, in a directory you can write",

@@ -95,6 +95,28 @@ fn start_up_errors_are_one_line_that_says_what_to_do() {
     assert_eq!(err.matches("unable to open database file").count(), 1, "{err}");
     assert!(err.contains("; check that the path is a file you can write"), "{err}");
 
+    // A PostgreSQL server that is not there: the same single line, after the connection attempts give up.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("postgres://someone:hunter2@127.0.0.1:{port}/db");
+    let out = yundong(dir.path(), &["serve", "--database", &url]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "error: cannot open database postgres://someone:***@127.0.0.1:{port}/db: "
+        )),
+        "{err}"
+    );
+    assert!(err.contains("refused or unreachable"), "{err}");
+    assert!(
+        err.contains("check that PostgreSQL is running at that address"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+
     // An address in use.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
