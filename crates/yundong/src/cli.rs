@@ -408,7 +408,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 crate::demo::progress_bar(users)
             };
-            let summary = crate::demo::seed(&store, users, friends, seed, &bar).await?;
+            let summary = crate::demo::seed(&store, users, friends, seed, &mut |n| bar.set_position(n)).await?;
+            bar.finish_and_clear();
             print(json, &summary, crate::demo::describe)?;
         }
         Command::AdminToken(AdminTokenCommand::Reset { db }) => {

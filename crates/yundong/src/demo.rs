@@ -15,8 +15,8 @@ use yundong_server::secrets;
 use yundong_server::service::{accounts, share};
 use yundong_store::{BulkTable, NewShareMessage, NewTempFile, Store, Val};
 
-/// Users processed per bulk transaction (five tables each, the progress bar moving after each table).
-const CHUNK: i64 = 2_000;
+/// Users processed per bulk transaction (one per table); progress is reported after every statement inside them.
+const CHUNK: i64 = 5_000;
 /// Members of the demo group chat: the first user and the next ones (all of them the first user's friends).
 const GROUP_MEMBERS: i64 = 6;
 /// The demo cards' thumbnail (a 100×80 PNG).
@@ -81,6 +81,7 @@ pub struct DemoChat {
 pub fn progress_bar(users: i64) -> ProgressBar {
     let bar = ProgressBar::new(users as u64);
     bar.set_style(progress_style());
+    bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
 
@@ -111,7 +112,15 @@ pub fn whole(x: f64) -> String {
 }
 
 /// Seed `users` users with about `friends` friends each.
-pub async fn seed(store: &Store, users: i64, friends: i64, seed: u64, bar: &ProgressBar) -> Result<DemoSummary> {
+/// Seed `users` users with about `friends` friends each. `progress` hears how many users are done, often: after every
+/// statement of the bulk inserts (a few hundred users at a time), not once per chunk.
+pub async fn seed(
+    store: &Store,
+    users: i64,
+    friends: i64,
+    seed: u64,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<DemoSummary> {
     let started = Instant::now();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -131,7 +140,6 @@ pub async fn seed(store: &Store, users: i64, friends: i64, seed: u64, bar: &Prog
     let (first, last) = (base + 1, base + users);
     let mut rng = Rng(seed);
     let mut tokens = Vec::new();
-    bar.enable_steady_tick(Duration::from_millis(200));
     let mut start = first;
     while start <= last {
         let end = (start + CHUNK - 1).min(last);
@@ -226,8 +234,8 @@ pub async fn seed(store: &Store, users: i64, friends: i64, seed: u64, bar: &Prog
                 l_rows.push(vec![Val::Int(other), Val::Int(today), Val::Int(id), Val::Int(now)]);
             }
         }
-        // Users first (friend rows may point ahead into the next chunk; that's fine: no foreign keys). The bar moves
-        // after each table by that table's share of the chunk's rows, so it advances smoothly, not a chunk at a time.
+        // Users first (friend rows may point ahead into the next chunk; that's fine: no foreign keys). Progress moves
+        // by each statement's share of the chunk's rows, so it advances smoothly, not a chunk at a time.
         let tables = [
             (BulkTable::Users, &u_rows),
             (BulkTable::Friendships, &f_rows),
@@ -237,20 +245,21 @@ pub async fn seed(store: &Store, users: i64, friends: i64, seed: u64, bar: &Prog
         ];
         let total_rows: usize = tables.iter().map(|(_, rows)| rows.len()).sum();
         let chunk_users = (end - start + 1) as u64;
-        let (mut rows_done, mut shown) = (0usize, 0u64);
+        let users_before = (start - first) as u64;
+        let mut rows_before = 0usize;
         for (table, rows) in tables {
-            store.bulk_insert(table, rows).await?;
-            rows_done += rows.len();
-            let reached = chunk_users * rows_done as u64 / total_rows.max(1) as u64;
-            bar.inc(reached - shown);
-            shown = reached;
+            let at = rows_before;
+            let mut written = |n: usize| {
+                progress(users_before + chunk_users * (at + n) as u64 / total_rows.max(1) as u64);
+            };
+            store.bulk_insert_reporting(table, rows, &mut written).await?;
+            rows_before += rows.len();
         }
-        bar.inc(chunk_users - shown);
+        progress(users_before + chunk_users);
         start = end + 1;
     }
     store.reseat_ids().await?;
     let chats = seed_chats(store, app_id, first, last, now).await?;
-    bar.finish_and_clear();
     Ok(DemoSummary {
         appid: app.appid,
         secret: app.secret,
@@ -396,40 +405,43 @@ mod tests {
         assert_eq!(whole(f64::NAN), "0");
     }
 
-    /// The bar as drawn while seeding: whole-number rates, and positions inside a chunk (the bar used to move only
-    /// once per 5,000 users, so a 4,000-user seed drew nothing between 0 and 4,000).
-    #[tokio::test]
-    async fn the_bar_moves_smoothly_with_whole_rates() {
-        let (db, _dir) = yundong_testkit::fresh_database().await;
-        let store = Store::connect(&db).await.unwrap();
+    /// The bar as drawn: the rate a whole number with thousands separators (it was "8,204.0181/s").
+    #[test]
+    fn the_bar_draws_whole_rates() {
         let term = Recorder::default();
         let bar = ProgressBar::with_draw_target(
-            Some(4_000),
+            Some(1_000_000),
             ProgressDrawTarget::term_like_with_hz(Box::new(term.clone()), 250),
         );
         bar.set_style(progress_style());
-        seed(&store, 4_000, 4, 1, &bar).await.unwrap();
+        for _ in 0..5 {
+            bar.inc(12_345);
+            std::thread::sleep(Duration::from_millis(20));
+            bar.tick();
+        }
         let lines = term.0.lock().unwrap().clone();
-        let mut positions = Vec::new();
+        assert!(!lines.is_empty());
         for line in &lines {
-            let pos = line
-                .split(" seeding ")
-                .nth(1)
-                .and_then(|r| r.split('/').next())
-                .unwrap_or_default();
-            positions.push(pos.replace(',', "").parse::<u64>().unwrap());
             let rate = line
                 .split("] ")
                 .nth(1)
                 .and_then(|r| r.split(' ').next())
                 .unwrap_or_default();
             assert!(rate.ends_with("/s") && !rate.contains('.'), "rate {rate:?} in {line:?}");
+            assert!(line.contains("/1,000,000 users"), "{line}");
         }
-        positions.dedup();
-        let inside = positions
-            .iter()
-            .filter(|&&p| p > 0 && p < 4_000 && p % 2_000 != 0)
-            .count();
-        assert!(inside >= 3, "positions drawn: {positions:?}");
+    }
+
+    /// Progress while seeding moves a few hundred users at a time (it used to move 5,000 at once, once per chunk).
+    #[tokio::test]
+    async fn progress_moves_in_small_steps() {
+        let (db, _dir) = yundong_testkit::fresh_database().await;
+        let store = Store::connect(&db).await.unwrap();
+        let mut seen = vec![0u64];
+        seed(&store, 6_000, 12, 1, &mut |n| seen.push(n)).await.unwrap();
+        assert_eq!(seen.last(), Some(&6_000));
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "never backwards: {seen:?}");
+        let biggest = seen.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+        assert!(biggest <= 600, "largest step {biggest} users: {seen:?}");
     }
 }

@@ -101,7 +101,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let store = crate::db::connect(&url).await?;
     let existing_users = store.user_count().await?;
     let demo = if args.demo && existing_users == 0 {
-        Some(crate::demo::seed(&store, 30, 8, 7, &indicatif::ProgressBar::hidden()).await?)
+        Some(crate::demo::seed(&store, 30, 8, 7, &mut |_| {}).await?)
     } else {
         None
     };
