@@ -57,9 +57,11 @@ pub struct UserCreated {
 pub struct UserListQuery {
     /// Only users with a larger `user_id` (the previous page's `next_after`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub after: Option<i64>,
     /// Users per page, 1–1000; default 100.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
     pub limit: Option<i64>,
 }
 

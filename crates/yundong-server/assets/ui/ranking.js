@@ -13,7 +13,6 @@
   var today = null; // YYYY-MM-DD of the server's today, learnt from the first answer
   var date = /^\d{4}-\d{2}-\d{2}$/.test(yd.param('date') || '') ? yd.param('date') : null;
   var rows = {}; // user_id → the entry as last answered
-  var lastData = null;
 
   function shift(day, n) {
     var p = day.split('-').map(Number);
@@ -214,13 +213,23 @@
       if (!r.ok) return failed(r);
       document.body.removeAttribute('aria-busy');
       current = r.body.date;
-      lastData = r.body;
-      if (!today) today = current;
+      if (!today) {
+        // The first answer is today's: its date is the server's today (in the deployment's day zone), which bounds
+        // the arrows. A day asked for in the URL is loaded next, without showing today's rows first.
+        today = current;
+        if (date && date !== today && date < today && date > shift(today, -WINDOW)) {
+          current = date;
+          loading(current);
+          load();
+          return;
+        }
+      }
       render(r.body);
     });
   }
 
   function go(n) {
+    if (!current || !today) return;
     current = shift(current, n);
     loading(current);
     load();
@@ -234,12 +243,5 @@
   window.addEventListener('scroll', solid, { passive: true });
   solid();
 
-  // Today's ranking first: its date is the server's today (in the deployment's day zone), which bounds the arrows.
-  load().then(function () {
-    if (today && date && date !== today && date < today && date > shift(today, -WINDOW)) {
-      current = date;
-      loading(current);
-      load();
-    }
-  });
+  load();
 })();
