@@ -234,6 +234,31 @@ describe('排行榜 states', () => {
   });
 });
 
+describe('offline', () => {
+  test('detail, settings and chats: a Chinese error with 重试 that works once the server answers again', async () => {
+    const page = await phone({ expectNetworkErrors: true });
+    await signIn(page, me);
+    for (const [path, api, title] of [
+      ['/ui/detail', '**/client/v1/werun/detail*', '详情暂时无法显示'],
+      ['/ui/settings', '**/client/v1/werun/friends', '设置暂时无法显示'],
+      ['/ui/chat', '**/client/v1/conversations', '聊天暂时无法显示'],
+    ]) {
+      await page.route(api, (route) => route.abort('failed'));
+      await page.goto(base + path);
+      await page.waitForSelector('.error-state');
+      assert.equal(await page.textContent('.error-state .empty-title'), title, path);
+      assert.equal(await page.textContent('.error-state .error-reason'), '网络错误，请检查网络连接后重试', path);
+      assert.doesNotMatch(await page.textContent('body'), /Failed to fetch/, path);
+      if (path === '/ui/detail') await shot(page, '36-detail-offline');
+      await page.unroute(api);
+      await page.click('.btn-retry');
+      await page.waitForSelector('body[data-loaded]:not([data-loaded="error"])');
+      assert.equal(await page.locator('.error-state').count(), 0, path);
+    }
+    await page.done();
+  });
+});
+
 describe('详情页 chart', () => {
   test('the average is a legend above the chart, never text over a bar', async () => {
     const page = await phone();
