@@ -1,91 +1,11 @@
 // yundong's pages in headless Debian Chromium (playwright-core, no browser download), against a seeded server.
 // run.sh starts the server, seeds it (seed.mjs) and passes the fixture in YUNDONG_FIXTURE.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { base, fx, loaded, phone, shot, signIn, useBrowser } from './phone.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = resolve(process.env.YUNDONG_ARTIFACTS || join(HERE, '..', '..', 'test-artifacts', 'browser'));
-const fx = JSON.parse(readFileSync(process.env.YUNDONG_FIXTURE, 'utf8'));
-const base = fx.base;
 const { me, red, wang, jie, lily, stranger } = fx.users;
-
-// The flags this machine's Chromium needs (see .library/env/machines/rust-svc.md); playwright's launch() gives every
-// run a fresh, empty --user-data-dir of its own.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  locale: 'zh-CN',
-  timezoneId: 'Asia/Shanghai',
-};
-
-let browser;
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    headless: true,
-    timeout: 60_000,
-  });
-});
-after(async () => {
-  await browser?.close();
-});
-
-/**
- * A fresh phone-sized tab whose console errors, page errors and CSP violations fail the test at close, except
- * the browser's own "Failed to load resource" line for a 401 the test provokes on purpose (`{ expect401: true }`).
- */
-async function phone({ expect401 = false } = {}) {
-  const context = await browser.newContext(PHONE);
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (expect401 && /status of 401/.test(m.text())) return;
-    problems.push(`console error: ${m.text()}`);
-  });
-  page.check = () => assert.deepEqual(problems, [], 'the page logged errors');
-  page.done = async () => {
-    await context.close();
-    assert.deepEqual(problems, [], 'the page logged errors');
-  };
-  return page;
-}
-
-async function shot(page, name, opts = {}) {
-  await page.waitForTimeout(250); // let dialog animations finish
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), ...opts });
-}
-
-async function signIn(page, user, next = '') {
-  await page.goto(`${base}/ui/${next ? `?next=${encodeURIComponent(next)}` : ''}`);
-  await page.fill('#token', user.token);
-  await page.click('#submit');
-  await page.waitForURL(next ? `${base}${next}` : `${base}/ui/ranking`);
-}
-
-async function loaded(page) {
-  await page.waitForSelector('body[data-loaded]');
-}
+useBrowser();
 
 /** The nicknames of the ranking's rows, in order. */
 async function rankingNames(page) {
@@ -186,9 +106,9 @@ describe('排行榜', () => {
     await loaded(page);
     assert.deepEqual(await likeState(page, wang.user_id), { liked: true, count: 1 });
 
-    // My own rows (pinned and in the list) show the likes I got but cannot be liked by me.
-    assert.ok(await page.locator(`#mine .like[data-user-id="${me.user_id}"]`).isDisabled());
-    assert.ok(await page.locator(`#list .like[data-user-id="${me.user_id}"]`).isDisabled());
+    // My own rows (pinned and in the list) show the likes I got; they are not like buttons (no pressed state).
+    assert.equal(await page.getAttribute(`#mine .like[data-user-id="${me.user_id}"]`, 'aria-pressed'), null);
+    assert.equal(await page.getAttribute(`#list .like[data-user-id="${me.user_id}"]`, 'aria-pressed'), null);
 
     await page.click(`#list .like[data-user-id="${wang.user_id}"]`);
     await page.waitForSelector(`#list .like:not(.liked)[data-user-id="${wang.user_id}"]`);
@@ -428,6 +348,7 @@ describe('小程序模拟器', () => {
     await page.click('#werun');
     await page.waitForFunction(() => document.querySelector('#werun-result .errmsg')?.textContent !== 'getWeRunData:fail auth deny');
     assert.equal(await page.textContent('#werun-result .errmsg'), 'getWeRunData:fail need login');
+    assert.equal(await page.textContent('#redo-hint'), '没有有效的登录态：请先完成第 1 步（wx.login）和第 3 步（code2Session），再重试。');
 
     // shareToWeRun from an app outside 体育-在线健身: refused before any dialog.
     await page.fill('#value', '30');

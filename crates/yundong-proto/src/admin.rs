@@ -94,6 +94,44 @@ pub struct UserCreated {
     pub token: String,
 }
 
+/// A page of `GET /admin/v1/users`: users with ids above `after` (default 0), `limit` of them (1–1000, default 100).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct UserListQuery {
+    /// Only users with a larger `user_id` (the previous page's `next_after`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
+    pub after: Option<i64>,
+    /// Users per page, 1–1000; default 100.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
+    pub limit: Option<i64>,
+}
+
+/// A platform user as listed (tokens are kept as hashes and never listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UserSummary {
+    pub user_id: i64,
+    pub nickname: String,
+    /// WeRun switched on.
+    pub werun: bool,
+    /// Shown on friends' rankings.
+    pub join_ranking: bool,
+}
+
+/// One page of users, in id order. `next_after` (absent on the last page) is the `after` of the next page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UserList {
+    /// All users, on every page.
+    pub total: i64,
+    pub users: Vec<UserSummary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct FriendshipRequest {

@@ -147,6 +147,28 @@ pub struct WeRunSettingsResponse {
     pub settings: WeRunSettings,
 }
 
+/// A mini program of this deployment, as a signed-in user may see it (the simulator's app picker). No secret: secrets
+/// are kept as hashes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AppView {
+    pub appid: String,
+    pub name: String,
+    /// `gh_…`, the `userName` of its share cards.
+    pub original_id: String,
+    /// May use `wx.shareToWeRun`.
+    pub werun_share: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AppsResponse {
+    #[serde(rename = "errMsg")]
+    pub err_msg: String,
+    /// In the order they were registered.
+    pub apps: Vec<AppView>,
+}
+
 /// `<api>:ok`.
 pub fn ok(api: &str) -> String {
     format!("{api}:ok")

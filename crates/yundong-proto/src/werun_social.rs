@@ -210,6 +210,36 @@ pub struct LikeResponse {
     pub likes: i64,
 }
 
+/// `GET /client/v1/werun/likes?date=YYYY-MM-DD` (default today): who liked the viewer's own row that day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct LikesQuery {
+    /// A local day within the 31-day window, `YYYY-MM-DD`; default today.
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+/// Someone who liked the viewer's row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Liker {
+    pub user_id: i64,
+    pub nickname: String,
+    /// When they liked it (Unix seconds).
+    pub liked_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LikesResponse {
+    #[serde(rename = "errMsg")]
+    pub err_msg: String,
+    pub date: String,
+    /// Earliest like first.
+    pub likers: Vec<Liker>,
+}
+
 /// Hide (or show again) one's own steps from one friend. Takes effect at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -198,6 +198,25 @@ impl Store {
         row.as_ref().map(user_row).transpose()
     }
 
+    /// Users with ids above `after`, in id order, at most `limit` of them (a page of the admin user list).
+    pub async fn list_users(&self, after: i64, limit: i64) -> Result<Vec<UserRow>> {
+        let rows =
+            sqlx::query("SELECT id, nickname, werun, join_ranking FROM users WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(user_row).collect()
+    }
+
+    /// How many users there are.
+    pub async fn user_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// Update a user's WeRun switches; `None` leaves a switch as it is.
     pub async fn update_werun_settings(
         &self,

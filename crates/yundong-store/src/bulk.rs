@@ -103,6 +103,17 @@ impl Store {
 
     /// Insert `rows` into `table` in one transaction; rows that collide with existing keys are skipped.
     pub async fn bulk_insert(&self, table: BulkTable, rows: &[Vec<Val>]) -> Result<()> {
+        self.bulk_insert_reporting(table, rows, &mut |_| {}).await
+    }
+
+    /// [`Store::bulk_insert`], calling `written` with the rows written so far after each statement of the
+    /// transaction (a progress bar moves while a large table is written, at no extra cost).
+    pub async fn bulk_insert_reporting(
+        &self,
+        table: BulkTable,
+        rows: &[Vec<Val>],
+        written: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<()> {
         let (name, columns) = table.sql();
         let names = columns.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
         let sql = match self.backend {
@@ -163,6 +174,7 @@ impl Store {
                 Vec::new()
             }
         };
+        let mut done = 0;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let data: Vec<serde_json::Value> = chunk
                 .iter()
@@ -173,6 +185,8 @@ impl Store {
                 .bind(json)
                 .execute(&mut *tx)
                 .await?;
+            done += chunk.len();
+            written(done);
         }
         for (_, create) in &triggers {
             sqlx::query(sqlx::AssertSqlSafe(create.clone()))

@@ -465,6 +465,21 @@ impl Store {
         })
     }
 
+    /// Who liked `target`'s row of `day`, earliest like first: (user id, nickname, when).
+    pub async fn likers(&self, target: i64, day: i64) -> Result<Vec<(i64, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT l.liker_id, u.nickname, l.created_at FROM likes l JOIN users u ON u.id = l.liker_id
+             WHERE l.target_id = $1 AND l.day = $2 ORDER BY l.created_at, l.liker_id",
+        )
+        .bind(target)
+        .bind(day)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("liker_id")?, r.try_get("nickname")?, r.try_get("created_at")?)))
+            .collect()
+    }
+
     /// Set whether `user_id` hides their steps from `friend_id`. False when the two are not friends.
     pub async fn set_hidden(&self, user_id: i64, friend_id: i64, hidden: bool) -> Result<bool> {
         durably!(self, |conn| {

@@ -4,14 +4,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
-use yundong_proto::admin::{CreateAppRequest, UpdateAppRequest};
+use yundong_proto::admin::{CreateAppRequest, UpdateAppRequest, UserList, UserListQuery};
 use yundong_proto::opendata::{self, Checks};
 use yundong_server::service::{accounts, share};
 use yundong_store::Store;
 
+use crate::db::Open;
 use crate::serve;
 
 #[derive(Debug, Parser)]
@@ -58,6 +59,10 @@ pub enum Command {
         /// Seed of the generator: the same seed gives the same data.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Add another community to a database that has users already (without it, a second run refuses).
+        #[arg(long)]
+        append: bool,
+        /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -79,23 +84,14 @@ pub struct DbArgs {
 }
 
 impl DbArgs {
-    pub fn url(&self) -> Result<String> {
-        match &self.database {
-            Some(url) => Ok(url.clone()),
-            None => {
-                crate::files::private_dir(&self.data_dir)?;
-                let file = self.data_dir.join("yundong.sqlite");
-                crate::files::private_file(&file)?;
-                Ok(format!("sqlite:{}?mode=rwc", file.display()))
-            }
-        }
+    /// The URL to connect with (see [`crate::db::resolve`]): `Open::Create` for `serve` and `demo`.
+    pub fn url(&self, open: Open) -> Result<String> {
+        crate::db::resolve(self.database.as_deref(), &self.data_dir, open)
     }
 
+    /// Open a database that exists (admin commands never create one).
     pub async fn open(&self) -> Result<Store> {
-        let url = self.url()?;
-        Store::connect(&url)
-            .await
-            .with_context(|| format!("cannot open database {}", redact_url(&url)))
+        crate::db::connect(&self.url(Open::Existing)?).await
     }
 }
 
@@ -130,6 +126,7 @@ pub fn redact_url(text: &str) -> String {
 pub enum AppCommand {
     /// Register a mini program; prints its appid, secret (shown once) and original id.
     Create {
+        /// Shown in the authorization dialog, 1 to 64 printable characters.
         #[arg(long)]
         name: String,
         /// Service category, e.g. 体育-在线健身 (needed for shareToWeRun).
@@ -145,6 +142,7 @@ pub enum AppCommand {
         /// Open-platform account; apps of one platform share a user's unionid.
         #[arg(long)]
         open_platform: Option<String>,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -173,6 +171,7 @@ pub enum AppCommand {
     },
     /// List mini programs.
     List {
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -184,8 +183,24 @@ pub enum AppCommand {
 pub enum UserCommand {
     /// Register a platform user; prints the user id and client bearer token (shown once).
     Create {
+        /// The user's display name, 1 to 64 printable characters.
         #[arg(long)]
         nickname: String,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List users (id, nickname, WeRun and ranking switches), a page at a time; tokens are never shown.
+    List {
+        /// Only users with a larger id (the `--after` printed at the end of the previous page).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// Users per page, 1 to 1000.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// Print the page as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -206,8 +221,11 @@ pub enum UserCommand {
 pub enum FriendCommand {
     /// Make two users mutual friends.
     Add {
+        /// A user id.
         a: i64,
+        /// The other user id.
         b: i64,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -225,6 +243,7 @@ pub enum GroupCommand {
         /// 2 to 500 distinct user ids, comma-separated (they need not be friends).
         #[arg(long, value_delimiter = ',', required = true)]
         members: Vec<i64>,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -236,8 +255,11 @@ pub enum GroupCommand {
 pub enum ConversationCommand {
     /// The direct chat of two friends (made if they have none); prints its conversation id.
     Create {
+        /// A user id.
         a: i64,
+        /// The other user id (a friend of the first).
         b: i64,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -286,6 +308,26 @@ fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) 
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }
+}
+
+/// A page of users as a person reads it, with the command for the next page.
+fn describe_users(page: &UserList) -> String {
+    let mut out = format!("{:>8}  {:<6} {:<8} nickname", "user_id", "werun", "ranking");
+    let yes = |b: bool| if b { "on" } else { "off" };
+    for u in &page.users {
+        out.push_str(&format!(
+            "\n{:>8}  {:<6} {:<8} {}",
+            u.user_id,
+            yes(u.werun),
+            yes(u.join_ranking),
+            u.nickname
+        ));
+    }
+    out.push_str(&format!("\n{} of {} users", page.users.len(), page.total));
+    if let Some(next) = page.next_after {
+        out.push_str(&format!("; next page: yundong user list --after {next}"));
+    }
+    out
 }
 
 fn now() -> i64 {
@@ -387,6 +429,15 @@ token:   {}  (shown once; the old token no longer works)",
                 format!("user_id: {}\ntoken:   {}  (shown once)", u.user_id, u.token)
             })?;
         }
+        Command::User(UserCommand::List { after, limit, json, db }) => {
+            let store = db.open().await?;
+            let q = UserListQuery {
+                after: Some(after),
+                limit: Some(limit),
+            };
+            let page = accounts::list_users(&store, &q).await?;
+            print(json, &page, describe_users)?;
+        }
         Command::Friend(FriendCommand::Add { a, b, json, db }) => {
             let store = db.open().await?;
             let created = accounts::befriend(&store, a, b, now()).await?;
@@ -429,14 +480,28 @@ token:   {}  (shown once; the old token no longer works)",
             users,
             friends,
             seed,
+            append,
             json,
             db,
         } => {
             if !(1..=10_000_000).contains(&users) || !(0..=1_000).contains(&friends) {
                 anyhow::bail!("--users must be 1..=10000000 and --friends 0..=1000");
             }
-            let store = db.open().await?;
-            let summary = crate::demo::seed(&store, users, friends, seed, !json).await?;
+            let store = crate::db::connect(&db.url(Open::Create)?).await?;
+            let existing = store.user_count().await?;
+            if existing > 0 && !append {
+                anyhow::bail!(
+                    "the database has {existing} users already (a demo was seeded before?): nothing added. List them \
+                     with `yundong user list`; pass --append to add another community beside them"
+                );
+            }
+            let bar = if json {
+                indicatif::ProgressBar::hidden()
+            } else {
+                crate::demo::progress_bar(users)
+            };
+            let summary = crate::demo::seed(&store, users, friends, seed, &mut |n| bar.set_position(n)).await?;
+            bar.finish_and_clear();
             print(json, &summary, crate::demo::describe)?;
         }
         Command::AdminToken(AdminTokenCommand::Reset { db }) => {
@@ -454,9 +519,13 @@ token:   {}  (shown once; the old token no longer works)",
                 now: now(),
             };
             match opendata::open_value(&args.session_key, &args.iv, &args.encrypted_data, &checks) {
-                Ok(value) => println!("{}", serde_json::to_string_pretty(&value)?),
+                Ok(value) => print(true, &value, |_| String::new())?,
                 Err(e) => {
-                    eprintln!("cannot decrypt: {e}");
+                    let wrong_iv = crate::decrypt::wrong_iv(&args.session_key, &args.iv, &args.encrypted_data);
+                    match wrong_iv {
+                        Some(why) => eprintln!("cannot decrypt: {why}"),
+                        None => eprintln!("cannot decrypt: {e}"),
+                    }
                     return Ok(ExitCode::from(1));
                 }
             }

@@ -1,5 +1,6 @@
 //! `yundong demo`: seed a realistic data set (an app, users, a friend graph, 31 days of steps, check-ins, likes)
-//! of a size given on the command line, up to a million users, by bulk inserts.
+//! of a size given on the command line, up to a million users, by bulk inserts; then a group chat and a direct chat
+//! with a mini-program card each, so 聊天 and the simulator's share step have somewhere to go.
 
 use std::time::{Duration, Instant};
 
@@ -8,13 +9,18 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use yundong_proto::admin::{CATEGORY_FITNESS, CreateAppRequest};
 use yundong_proto::day::DayZone;
+use yundong_proto::share::ImageKind;
 use yundong_proto::sport::{SPORTS, SportRecord, Unit};
 use yundong_server::secrets;
-use yundong_server::service::accounts;
-use yundong_store::{BulkTable, Store, Val};
+use yundong_server::service::{accounts, share};
+use yundong_store::{BulkTable, NewShareMessage, NewTempFile, Store, Val};
 
-/// Users processed per bulk transaction.
+/// Users processed per bulk transaction (one per table); progress is reported after every statement inside them.
 const CHUNK: i64 = 5_000;
+/// Members of the demo group chat: the first user and the next ones (all of them the first user's friends).
+const GROUP_MEMBERS: i64 = 6;
+/// The demo cards' thumbnail (a 100×80 PNG).
+const CARD_PNG: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-card.png"));
 /// Users who get a printed sign-in token.
 const TOKENS_SHOWN: i64 = 5;
 /// The first demo user's friends (the ranking benchmark's "user with 200 friends").
@@ -59,11 +65,62 @@ pub struct DemoSummary {
     pub first_user_id: i64,
     /// Sign-in tokens of the first few users (user id, nickname, token).
     pub tokens: Vec<(i64, String, String)>,
+    /// The demo group chat and the first two users' direct chat (absent for a one-user demo).
+    pub chats: Vec<DemoChat>,
     pub seconds: f64,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoChat {
+    pub conversation_id: i64,
+    pub name: String,
+    pub members: Vec<i64>,
+}
+
+/// The demo's progress bar: whole users per second, drawn on a terminal only (indicatif hides it elsewhere).
+pub fn progress_bar(users: i64) -> ProgressBar {
+    let bar = ProgressBar::new(users as u64);
+    bar.set_style(progress_style());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// `seeding 12,000/100,000 users [####…] 8,204/s eta 11s`: counts with thousands separators, the rate a whole number.
+pub fn progress_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} seeding {human_pos}/{human_len} users [{bar:40}] {rate} eta {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}/s", whole(state.per_sec()));
+            },
+        )
+}
+
+/// 8204.0181 → "8,204".
+pub fn whole(x: f64) -> String {
+    let n = if x.is_finite() && x > 0.0 { x.round() as u64 } else { 0 };
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Seed `users` users with about `friends` friends each.
-pub async fn seed(store: &Store, users: i64, friends: i64, seed: u64, progress: bool) -> Result<DemoSummary> {
+/// Seed `users` users with about `friends` friends each. `progress` hears how many users are done, often: after every
+/// statement of the bulk inserts (a few hundred users at a time), not once per chunk.
+pub async fn seed(
+    store: &Store,
+    users: i64,
+    friends: i64,
+    seed: u64,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<DemoSummary> {
     let started = Instant::now();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -84,16 +141,6 @@ pub async fn seed(store: &Store, users: i64, friends: i64, seed: u64, progress: 
     let (first, last) = (base + 1, base + users);
     let mut rng = Rng(seed);
     let mut tokens = Vec::new();
-    let bar = if progress {
-        ProgressBar::new(users as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} seeding {pos}/{len} users [{bar:40}] {per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
     let mut start = first;
     while start <= last {
         let end = (start + CHUNK - 1).min(last);
@@ -188,25 +235,100 @@ pub async fn seed(store: &Store, users: i64, friends: i64, seed: u64, progress: 
                 l_rows.push(vec![Val::Int(other), Val::Int(today), Val::Int(id), Val::Int(now)]);
             }
         }
-        // Users first (friend rows may point ahead into the next chunk; that's fine: no foreign keys).
-        store.bulk_insert(BulkTable::Users, &u_rows).await?;
-        store.bulk_insert(BulkTable::Friendships, &f_rows).await?;
-        store.bulk_insert(BulkTable::DailySteps, &s_rows).await?;
-        store.bulk_insert(BulkTable::CheckIns, &c_rows).await?;
-        store.bulk_insert(BulkTable::Likes, &l_rows).await?;
-        bar.inc((end - start + 1) as u64);
+        // Users first (friend rows may point ahead into the next chunk; that's fine: no foreign keys). Progress moves
+        // by each statement's share of the chunk's rows, so it advances smoothly, not a chunk at a time.
+        let tables = [
+            (BulkTable::Users, &u_rows),
+            (BulkTable::Friendships, &f_rows),
+            (BulkTable::DailySteps, &s_rows),
+            (BulkTable::CheckIns, &c_rows),
+            (BulkTable::Likes, &l_rows),
+        ];
+        let total_rows: usize = tables.iter().map(|(_, rows)| rows.len()).sum();
+        let chunk_users = (end - start + 1) as u64;
+        let users_before = (start - first) as u64;
+        let mut rows_before = 0usize;
+        for (table, rows) in tables {
+            let at = rows_before;
+            let mut written = |n: usize| {
+                progress(users_before + chunk_users * (at + n) as u64 / total_rows.max(1) as u64);
+            };
+            store.bulk_insert_reporting(table, rows, &mut written).await?;
+            rows_before += rows.len();
+        }
+        progress(users_before + chunk_users);
         start = end + 1;
     }
     store.reseat_ids().await?;
-    bar.finish_and_clear();
+    let chats = seed_chats(store, app_id, first, last, now).await?;
     Ok(DemoSummary {
         appid: app.appid,
         secret: app.secret,
         users,
         first_user_id: first,
         tokens,
+        chats,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// A group chat of the first users and the first two users' direct chat, each with a card of the demo app, posted
+/// the way `wx.miniapp.shareMiniProgramMessage` posts one (a thumbnail temp file, then the card).
+async fn seed_chats(store: &Store, app_id: i64, first: i64, last: i64, now: i64) -> Result<Vec<DemoChat>> {
+    if last <= first {
+        return Ok(Vec::new());
+    }
+    let members: Vec<i64> = (first..=last.min(first + GROUP_MEMBERS - 1)).collect();
+    let group = share::create_group(store, "跑团 (demo)", &members, now).await?;
+    let direct = share::create_direct(store, &[first, first + 1], now).await?;
+    let cards = [
+        (
+            group.conversation_id,
+            first + 1,
+            "今天谁走得最多？",
+            "来步数挑战看看排名",
+        ),
+        (direct.conversation_id, first, "一起来运动吧！", "今天你走了多少步？"),
+    ];
+    for (conversation_id, sender_id, title, description) in cards {
+        let image_name = share::temp_file_name(ImageKind::Png);
+        let file = NewTempFile {
+            name: &image_name,
+            owner_id: sender_id,
+            mime: ImageKind::Png.mime(),
+            data: CARD_PNG,
+            created_at: now,
+            expires_at: now + 86_400,
+        };
+        store.put_temp_file(&file, i64::MAX, &[]).await?;
+        let card = NewShareMessage {
+            conversation_id,
+            sender_id,
+            share_app_id: app_id,
+            app_id,
+            path: "/pages/index/index",
+            title,
+            description,
+            image_name: &image_name,
+            webpage_url: "https://example.com/",
+            with_share_ticket: true,
+            miniprogram_type: 0,
+            created_at: now,
+        };
+        store.create_share_message(&card, &[]).await?;
+    }
+    Ok(vec![
+        DemoChat {
+            conversation_id: group.conversation_id,
+            name: "跑团 (demo)".into(),
+            members,
+        },
+        DemoChat {
+            conversation_id: direct.conversation_id,
+            name: String::new(),
+            members: vec![first, first + 1],
+        },
+    ])
 }
 
 /// The summary as a person reads it.
@@ -218,5 +340,109 @@ pub fn describe(s: &DemoSummary) -> String {
     for (id, nickname, token) in &s.tokens {
         out.push_str(&format!("\n  user {id} {nickname}: {token}"));
     }
+    if let [group, direct] = s.chats.as_slice() {
+        out.push_str(&format!(
+            "\nchats: group \"{}\" (users {}), direct chat of users {} and {}, a card in each",
+            group.name,
+            group.members.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+            direct.members[0],
+            direct.members[1]
+        ));
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use indicatif::{ProgressDrawTarget, TermLike};
+
+    use super::*;
+
+    /// A terminal that keeps every line drawn.
+    #[derive(Debug, Clone, Default)]
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl TermLike for Recorder {
+        fn width(&self) -> u16 {
+            120
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            if !s.trim().is_empty() {
+                self.0.lock().unwrap().push(s.to_owned());
+            }
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn rates_are_whole_numbers() {
+        assert_eq!(whole(8_204.018_1), "8,204");
+        assert_eq!(whole(999.6), "1,000");
+        assert_eq!(whole(1_234_567.0), "1,234,567");
+        assert_eq!(whole(0.4), "0");
+        assert_eq!(whole(f64::NAN), "0");
+    }
+
+    /// The bar as drawn: the rate a whole number with thousands separators (it was "8,204.0181/s").
+    #[test]
+    fn the_bar_draws_whole_rates() {
+        let term = Recorder::default();
+        let bar = ProgressBar::with_draw_target(
+            Some(1_000_000),
+            ProgressDrawTarget::term_like_with_hz(Box::new(term.clone()), 250),
+        );
+        bar.set_style(progress_style());
+        for _ in 0..5 {
+            bar.inc(12_345);
+            std::thread::sleep(Duration::from_millis(20));
+            bar.tick();
+        }
+        let lines = term.0.lock().unwrap().clone();
+        assert!(!lines.is_empty());
+        for line in &lines {
+            let rate = line
+                .split("] ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next())
+                .unwrap_or_default();
+            assert!(rate.ends_with("/s") && !rate.contains('.'), "rate {rate:?} in {line:?}");
+            assert!(line.contains("/1,000,000 users"), "{line}");
+        }
+    }
+
+    /// Progress while seeding moves a few hundred users at a time (it used to move 5,000 at once, once per chunk).
+    #[tokio::test]
+    async fn progress_moves_in_small_steps() {
+        let (db, _dir) = yundong_testkit::fresh_database().await;
+        let store = Store::connect(&db).await.unwrap();
+        let mut seen = vec![0u64];
+        seed(&store, 6_000, 12, 1, &mut |n| seen.push(n)).await.unwrap();
+        assert_eq!(seen.last(), Some(&6_000));
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "never backwards: {seen:?}");
+        let biggest = seen.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+        assert!(biggest <= 600, "largest step {biggest} users: {seen:?}");
+    }
 }

@@ -2,6 +2,8 @@
 //! directly, or help a developer (`yundong decrypt`).
 
 mod cli;
+mod db;
+mod decrypt;
 mod demo;
 mod files;
 mod serve;

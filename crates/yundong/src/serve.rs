@@ -4,7 +4,7 @@ use std::io::IsTerminal as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Args;
 use tokio::net::TcpListener;
 use yundong_proto::day::DayZone;
@@ -12,6 +12,7 @@ use yundong_server::listener::Limits;
 use yundong_server::{AppState, Config};
 
 use crate::cli::{DbArgs, redact_url};
+use crate::db::Open;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -81,11 +82,14 @@ pub struct ServeArgs {
 }
 
 fn init_tracing(format: &str) {
+    use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("YUNDONG_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours only on a terminal: a log file or a pipe gets plain text.
+        .with_ansi(std::io::stderr().is_terminal());
     if format == "json" {
         builder.json().init();
     } else {
@@ -144,10 +148,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     }
     let nofile = yundong_server::listener::raise_open_file_limit();
     let max_connections = yundong_server::listener::connection_limit(args.max_connections, nofile);
-    let url = args.db.url()?;
-    let store = args.db.open().await?;
-    let demo = if args.demo && store.max_user_id().await? == 0 {
-        Some(crate::demo::seed(&store, 30, 8, 7, false).await?)
+    let url = args.db.url(Open::Create)?;
+    let store = crate::db::connect(&url).await?;
+    let existing_users = store.user_count().await?;
+    let demo = if args.demo && existing_users == 0 {
+        Some(crate::demo::seed(&store, 30, 8, 7, &mut |_| {}).await?)
     } else {
         None
     };
@@ -182,9 +187,12 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         crate::files::private_dir(&args.db.data_dir)?;
         crate::files::write_private(&token_file, &format!("{token}\n"))?;
     }
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = TcpListener::bind(args.listen).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {}: {e}; is another server running there? Pick another address with --listen",
+            args.listen
+        )
+    })?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}");
     println!("yundong {} serving on {base}", env!("CARGO_PKG_VERSION"));
@@ -208,12 +216,19 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         "            or: curl -X POST {base}/admin/v1/apps -H 'Authorization: Bearer <admin token>' -d '{{\"name\":\"demo\"}}'"
     );
     println!("  API docs:   {base}/docs/");
+    println!("  pages:      {base}/ui/ (sign in with a user's token)");
     if let Some(demo) = &demo {
         println!(
             "  demo data:  {}",
             crate::demo::describe(demo).replace('\n', "\n              ")
         );
-        println!("  pages:      {base}/ui/ (sign in with a token above)");
+    } else if args.demo {
+        // A second `serve --demo`: the data is there, its tokens were printed the first time.
+        println!(
+            "  demo data:  seeded before ({existing_users} users), not seeded again; its sign-in tokens were printed \
+             at that first start"
+        );
+        println!("              list users: yundong user list; a user's new token: yundong user reset-token <user_id>");
     }
     if args.dev_clock {
         println!("  dev clock:  POST {base}/admin/v1/clock/advance {{\"seconds\": N}}");

@@ -26,10 +26,15 @@
     return d.getMonth() + 1 + '月' + d.getDate() + '日';
   }
 
-  function fail(msg) {
+  function fail(r, retry) {
     $('loading').hidden = true;
-    $('error').hidden = false;
-    $('error-msg').textContent = msg;
+    if (r.status === 401) return;
+    if (r.status === 0 || r.status >= 500) {
+      yd.errorState($('failed'), '聊天暂时无法显示', r, function () { yd.clear($('failed')); $('loading').hidden = false; retry(); });
+    } else {
+      $('error').hidden = false;
+      $('error-msg').textContent = r.body.errMsg || 'HTTP ' + r.status;
+    }
     document.body.setAttribute('data-loaded', 'error');
   }
 
@@ -43,13 +48,15 @@
 
   function list() {
     yd.api('GET', '/client/v1/conversations').then(function (r) {
-      if (!r.ok) return fail(r.body.errMsg || 'HTTP ' + r.status);
+      if (!r.ok) return fail(r, list);
       $('loading').hidden = true;
       var box = yd.clear($('list'));
       box.hidden = false;
       var convs = r.body.conversations || [];
       if (!convs.length) {
-        box.appendChild(h('div', { class: 'empty' }, h('div', { class: 'empty-title', text: '还没有聊天' }), '管理员可以为好友创建私聊或群聊。'));
+        box.appendChild(h('div', { class: 'empty', id: 'no-chats' }, h('div', { class: 'empty-title', text: '还没有聊天' }),
+          '管理员可以用 ', h('span', { class: 'mono', text: 'yundong group create --name 跑团 --members 1,2,3' }),
+          ' 创建群聊，或用 ', h('span', { class: 'mono', text: 'yundong conversation create A B' }), ' 为两个好友创建私聊。'));
       }
       convs.forEach(function (c) {
         var sub = c.message_count ? c.message_count + ' 张小程序卡片' : '暂无消息';
@@ -123,7 +130,7 @@
   function thread() {
     $('back').setAttribute('href', '/ui/chat');
     yd.api('GET', '/client/v1/conversations/' + encodeURIComponent(cid) + '/messages').then(function (r) {
-      if (!r.ok) return fail(r.body.errMsg || 'HTTP ' + r.status);
+      if (!r.ok) return fail(r, thread);
       $('loading').hidden = true;
       var c = r.body.conversation;
       var group = c.kind === 'group';
@@ -132,7 +139,10 @@
       var box = yd.clear($('thread'));
       box.hidden = false;
       var msgs = r.body.messages || [];
-      if (!msgs.length) box.appendChild(h('div', { class: 'empty', text: '还没有消息。可以在小程序模拟器中把卡片分享到这里。' }));
+      if (!msgs.length) {
+        box.appendChild(h('div', { class: 'empty', id: 'no-messages' }, '还没有消息。在',
+          h('a', { href: '/ui/simulator', text: '小程序模拟器' }), '的“分享小程序卡片”一步，可以把卡片分享到这里。'));
+      }
       var lastTime = 0;
       msgs.forEach(function (m) {
         if (m.created_at - lastTime > 300) box.appendChild(h('div', { class: 'bubble-time', text: yd.time(m.created_at) }));

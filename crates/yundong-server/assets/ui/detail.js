@@ -12,6 +12,7 @@
   var self = !uid || (me.user_id != null && String(me.user_id) === uid);
   yd.tabbar(self ? 'detail' : 'ranking');
 
+  var HEART = 'M12 20.5s-7.5-4.6-7.5-10.2C4.5 7.4 6.7 5.5 9.1 5.5c1.3 0 2.3.7 2.9 1.6.6-.9 1.6-1.6 2.9-1.6 2.4 0 4.6 1.9 4.6 4.8 0 5.6-7.5 10.2-7.5 10.2z';
   var SPORT_PATH = 'M13.5 5.5a1.8 1.8 0 1 0 0-3.6 1.8 1.8 0 0 0 0 3.6zM7 21l3-6 3 2v5M8.5 10.5l3-3 4 3 3 1M11.5 7.5l-2 6';
   var W = 350;
   var H = 176;
@@ -78,9 +79,11 @@
 
     var total = days.reduce(function (a, d) { return a + d.step; }, 0);
     var avg = Math.round(total / n);
+    // The average is a dashed line across the bars; its label is a legend above the chart, never drawn over a bar.
+    $('legend').hidden = !(avg > 0);
+    $('legend-text').textContent = '日均 ' + yd.num(avg) + ' 步';
     if (avg > 0) {
       svg.appendChild(s('line', { class: 'avg', x1: PAD.l, x2: PAD.l + pw, y1: y(avg), y2: y(avg) }));
-      svg.appendChild(s('text', { class: 'avg-label', x: PAD.l + 2, y: y(avg) - 4, text: '日均 ' + avg }));
     }
 
     [0, 10, 20].forEach(function (i) {
@@ -115,6 +118,58 @@
     });
   }
 
+  /** 谁赞了我 (my own page): who liked my row today. */
+  function likers() {
+    $('likers-card').hidden = false;
+    var box = $('likers');
+    box.appendChild(h('div', { class: 'loading', text: '加载中…' }));
+    yd.api('GET', '/client/v1/werun/likes').then(function (r) {
+      if (!r.ok) return yd.errorState(box, '无法加载点赞', r, function () { yd.clear(box); likers(); });
+      yd.clear(box);
+      if (!r.body.likers.length) box.appendChild(h('div', { class: 'records-empty', text: '今天还没有人给你点赞' }));
+      r.body.likers.forEach(function (l) {
+        box.appendChild(h('div', { class: 'liker', dataset: { userId: String(l.user_id) } },
+          yd.avatar(l.nickname, l.user_id, 'sm'),
+          h('span', { class: 'liker-name', text: l.nickname }),
+          h('span', { class: 'liker-time', text: yd.time(l.liked_at).split(' ')[1] })));
+      });
+      box.setAttribute('data-loaded', 'ok');
+    });
+  }
+
+  /** A friend's page: like their day (today), as the heart on the ranking does. The state comes from the ranking. */
+  function likeButton(userId, nickname) {
+    var box = $('profile-like');
+    yd.api('GET', '/client/v1/werun/ranking').then(function (r) {
+      var row = r.ok && r.body.ranking.filter(function (e) { return e.user_id === userId; })[0];
+      if (!row) return;
+      var state = { liked: row.liked, likes: row.likes, busy: false };
+      var count = h('span', { class: 'like-count' });
+      var btn = h('button', { class: 'like', id: 'detail-like', type: 'button', onclick: function () {
+        if (state.busy) return;
+        state.busy = true;
+        yd.api('POST', '/client/v1/werun/like', { user_id: userId, date: r.body.date, liked: !state.liked }).then(function (res) {
+          state.busy = false;
+          if (!res.ok) {
+            if (res.status !== 401) yd.toast(yd.failure(res, state.liked ? '取消点赞' : '点赞'), 3000);
+            return;
+          }
+          state.liked = res.body.liked;
+          state.likes = res.body.likes;
+          paint();
+        });
+      } }, yd.svg('svg', { viewBox: '0 0 24 24', 'aria-hidden': 'true' }, yd.svg('path', { d: HEART })), count);
+      function paint() {
+        btn.classList.toggle('liked', state.liked);
+        btn.setAttribute('aria-pressed', state.liked ? 'true' : 'false');
+        btn.setAttribute('aria-label', (state.liked ? '取消点赞 ' : '点赞 ') + nickname);
+        count.textContent = state.likes;
+      }
+      paint();
+      yd.clear(box).appendChild(btn);
+    });
+  }
+
   function render(d) {
     var days = d.days || [];
     yd.clear($('avatar')).appendChild(yd.avatar(d.nickname, d.user_id, 'lg'));
@@ -128,18 +183,32 @@
     if (days.length) pick(days[days.length - 1], days.length - 1, days.length - 1);
     checkins(d.checkins || []);
     $('content').hidden = false;
+    if (self || d.user_id === me.user_id) likers();
+    else likeButton(d.user_id, d.nickname);
   }
 
   var q = uid ? '?user_id=' + encodeURIComponent(uid) : '';
-  yd.api('GET', '/client/v1/werun/detail' + q).then(function (r) {
-    $('loading').hidden = true;
-    if (!r.ok) {
-      $('denied').hidden = false;
-      $('denied-msg').textContent = r.body.errMsg || (r.body.error && r.body.error.message) || 'HTTP ' + r.status;
-      document.body.setAttribute('data-loaded', 'denied');
-      return;
-    }
-    render(r.body);
-    document.body.setAttribute('data-loaded', 'ok');
-  });
+  function load() {
+    $('loading').hidden = false;
+    yd.api('GET', '/client/v1/werun/detail' + q).then(function (r) {
+      $('loading').hidden = true;
+      if (!r.ok) {
+        if (r.status === 401) return;
+        if (r.status === 0 || r.status >= 500) {
+          // Not a refusal: say what went wrong and offer to try again.
+          yd.errorState($('failed'), '详情暂时无法显示', r, function () { yd.clear($('failed')); load(); });
+          document.body.setAttribute('data-loaded', 'error');
+          return;
+        }
+        $('denied').hidden = false;
+        if (/werun off$/.test(r.body.errMsg || '')) $('denied-why').textContent = '你已关闭微信运动，可以在设置中开启。';
+        $('denied-msg').textContent = r.body.errMsg || (r.body.error && r.body.error.message) || 'HTTP ' + r.status;
+        document.body.setAttribute('data-loaded', 'denied');
+        return;
+      }
+      render(r.body);
+      document.body.setAttribute('data-loaded', 'ok');
+    });
+  }
+  load();
 })();

@@ -13,7 +13,6 @@
   var today = null; // YYYY-MM-DD of the server's today, learnt from the first answer
   var date = /^\d{4}-\d{2}-\d{2}$/.test(yd.param('date') || '') ? yd.param('date') : null;
   var rows = {}; // user_id → the entry as last answered
-  var lastData = null;
 
   function shift(day, n) {
     var p = day.split('-').map(Number);
@@ -26,21 +25,48 @@
   }
 
   function likeButton(e) {
-    // One's own row shows the likes received; only friends' rows can be liked.
+    // One's own row shows the likes received (tap: who liked me); only friends' rows can be liked.
     var own = e.user_id === yd.me().user_id;
     var btn = h('button', {
-      class: 'like' + (e.liked ? ' liked' : ''),
+      class: 'like' + (e.liked ? ' liked' : '') + (own ? ' like-own' : ''),
       type: 'button',
-      disabled: own,
       'aria-pressed': own ? null : e.liked ? 'true' : 'false',
-      'aria-label': own ? e.likes + ' 个赞' : (e.liked ? '取消点赞 ' : '点赞 ') + e.nickname,
+      'aria-label': own ? e.likes + ' 个赞，查看谁赞了我' : (e.liked ? '取消点赞 ' : '点赞 ') + e.nickname,
       dataset: { userId: String(e.user_id) },
       onclick: function (ev) {
         ev.stopPropagation();
-        toggle(e.user_id);
+        if (own) likers();
+        else toggle(e.user_id);
       },
     }, heart(), h('span', { class: 'like-count', text: e.likes }));
     return btn;
+  }
+
+  /** 谁赞了我: a sheet listing who liked one's own row for the day shown. */
+  function likers() {
+    var day = current;
+    var sheet = h('div', { class: 'sheet', id: 'likers', role: 'dialog', 'aria-label': '谁赞了我' });
+    var body = h('div', { class: 'sheet-body' }, h('div', { class: 'loading', text: '加载中…' }));
+    var close = function () { mask.remove(); };
+    var mask = h('div', { class: 'sheet-mask', onclick: function (ev) { if (ev.target === mask) close(); } },
+      sheet);
+    sheet.appendChild(h('div', { class: 'sheet-head' },
+      h('span', { text: (day === today ? '今天' : yd.day(day)) + '谁赞了我' }),
+      h('button', { type: 'button', class: 'sheet-close', 'aria-label': '关闭', text: '×', onclick: close })));
+    sheet.appendChild(body);
+    document.body.appendChild(mask);
+    yd.api('GET', '/client/v1/werun/likes?date=' + encodeURIComponent(day)).then(function (r) {
+      if (!r.ok) return yd.errorState(body, '无法加载点赞', r, function () { close(); likers(); });
+      yd.clear(body);
+      if (!r.body.likers.length) body.appendChild(h('div', { class: 'records-empty', text: '还没有人给你点赞' }));
+      r.body.likers.forEach(function (l) {
+        body.appendChild(h('div', { class: 'liker', dataset: { userId: String(l.user_id) } },
+          yd.avatar(l.nickname, l.user_id, 'sm'),
+          h('span', { class: 'liker-name', text: l.nickname }),
+          h('span', { class: 'liker-time', text: yd.time(l.liked_at).split(' ')[1] })));
+      });
+      sheet.setAttribute('data-loaded', 'ok');
+    });
   }
 
   function row(e) {
@@ -59,7 +85,8 @@
       onclick: function () { location.href = '/ui/detail?user_id=' + encodeURIComponent(e.user_id); },
       onkeydown: function (ev) { if (ev.key === 'Enter') location.href = '/ui/detail?user_id=' + encodeURIComponent(e.user_id); },
     },
-      h('span', { class: 'rank-no' + (e.rank <= 3 && e.steps > 0 ? ' top' : ''), text: e.rank }),
+      // A row without steps has no place to rank: '-', not a "rank 1" shared by everybody on an empty day.
+      h('span', { class: 'rank-no' + (e.rank <= 3 && e.steps > 0 ? ' top' : ''), text: e.steps > 0 ? e.rank : '-' }),
       yd.avatar(e.nickname, e.user_id),
       h('div', { class: 'rank-main' },
         h('div', { class: 'rank-name', text: e.nickname }),
@@ -81,13 +108,21 @@
     }
   }
 
+  function dayLabel(day) {
+    return day === today ? '今天' : yd.day(day);
+  }
+
+  function arrows(day) {
+    $('next').disabled = !today || day >= today;
+    $('prev').disabled = !today || day <= shift(today, -(WINDOW - 1));
+  }
+
   function render(data) {
     rows = {};
     data.ranking.forEach(function (e) { rows[e.user_id] = e; });
     renderCover(data);
-    $('date').textContent = data.date === today ? '今天' : yd.day(data.date);
-    $('next').disabled = data.date >= today;
-    $('prev').disabled = data.date <= shift(today, -(WINDOW - 1));
+    $('date').textContent = dayLabel(data.date);
+    arrows(data.date);
 
     var me = yd.me();
     var mine = yd.clear($('mine'));
@@ -96,9 +131,12 @@
     if (self) mine.appendChild(row(self));
 
     var list = yd.clear($('list'));
-    if (!data.ranking.length) {
-      list.appendChild(h('div', { class: 'empty' }, h('div', { class: 'empty-title', text: '暂无排名' }), '添加好友并开启微信运动后，这里会显示你们的步数。'));
+    if (data.ranking.length <= 1) {
+      list.appendChild(h('div', { class: 'empty' }, h('div', { class: 'empty-title', text: '还没有好友' }),
+        '管理员可以用 ', h('span', { class: 'mono', text: 'yundong friend add A B' }), ' 添加好友，好友的步数会显示在这里。'));
     }
+    var anySteps = data.ranking.some(function (e) { return e.steps > 0; });
+    if (data.ranking.length > 1 && !anySteps) list.appendChild(h('div', { class: 'rank-note', text: '这一天大家都还没有步数，暂无名次。' }));
     data.ranking.forEach(function (e) { list.appendChild(row(e)); });
 
     history.replaceState(null, '', data.date === today ? '/ui/ranking' : '/ui/ranking?date=' + data.date);
@@ -130,7 +168,7 @@
     yd.api('POST', '/client/v1/werun/like', { user_id: userId, date: current, liked: want }).then(function (r) {
       busy[userId] = false;
       if (!r.ok) {
-        yd.toast(r.body.errMsg || '点赞失败');
+        if (r.status !== 401) yd.toast(yd.failure(r, want ? '点赞' : '取消点赞'), 3000);
         return;
       }
       e.liked = r.body.liked;
@@ -140,31 +178,70 @@
   }
 
   var current = null;
+  var seq = 0; // answers to an older request (the user moved on to another day) are dropped
+
+  /** The rows of the day being loaded are not known yet: no old rows under the new date, a loading line instead. */
+  function loading(day) {
+    if (day) $('date').textContent = dayLabel(day);
+    yd.clear($('mine')).hidden = true;
+    yd.clear($('list')).appendChild(h('div', { class: 'loading', text: '加载中…' }));
+    $('foot').textContent = '';
+    document.body.removeAttribute('data-loaded');
+    document.body.setAttribute('aria-busy', 'true');
+  }
+
+  function failed(r) {
+    document.body.removeAttribute('aria-busy');
+    yd.clear($('mine')).hidden = true;
+    $('foot').textContent = '';
+    if (r.status === 401) return;
+    if (/werun off$/.test(r.body.errMsg || '')) {
+      yd.clear($('list')).appendChild(h('div', { class: 'empty' }, h('div', { class: 'empty-title', text: '你已关闭微信运动' }),
+        h('a', { href: '/ui/settings', id: 'to-settings', text: '去设置中开启' })));
+    } else {
+      yd.errorState($('list'), '排行榜暂时无法显示', r, function () { loading(current); load(); });
+    }
+    document.body.setAttribute('data-loaded', 'error');
+  }
+
   function load() {
     var q = current ? '?date=' + encodeURIComponent(current) : '';
+    var mine = ++seq;
+    if (today) arrows(current);
     return yd.api('GET', '/client/v1/werun/ranking' + q).then(function (r) {
-      if (!r.ok) {
-        var list = yd.clear($('list'));
-        list.appendChild(h('div', { class: 'empty' }, h('div', { class: 'empty-title', text: '排行榜暂时无法显示' }), h('div', { class: 'mono', text: r.body.errMsg || 'HTTP ' + r.status })));
-        return;
-      }
+      if (mine !== seq) return;
+      if (!r.ok) return failed(r);
+      document.body.removeAttribute('aria-busy');
       current = r.body.date;
-      lastData = r.body;
-      if (today) render(r.body);
+      if (!today) {
+        // The first answer is today's: its date is the server's today (in the deployment's day zone), which bounds
+        // the arrows. A day asked for in the URL is loaded next, without showing today's rows first.
+        today = current;
+        if (date && date !== today && date < today && date > shift(today, -WINDOW)) {
+          current = date;
+          loading(current);
+          load();
+          return;
+        }
+      }
+      render(r.body);
     });
   }
 
-  $('prev').addEventListener('click', function () { current = shift(current, -1); load(); });
-  $('next').addEventListener('click', function () { current = shift(current, 1); load(); });
+  function go(n) {
+    if (!current || !today) return;
+    current = shift(current, n);
+    loading(current);
+    load();
+  }
+  $('prev').addEventListener('click', function () { go(-1); });
+  $('next').addEventListener('click', function () { go(1); });
 
-  // Today's ranking first: its date is the server's today (in the deployment's day zone), which bounds the arrows.
-  load().then(function () {
-    today = current;
-    if (date && date !== today && date < today && date > shift(today, -WINDOW)) {
-      current = date;
-      load();
-    } else if (current) {
-      render(lastData);
-    }
-  });
+  // The navbar stays on top while the list scrolls: clear over the cover, solid once the cover has scrolled away.
+  var nav = document.querySelector('.navbar');
+  function solid() { nav.classList.toggle('navbar-solid', window.scrollY > 120); }
+  window.addEventListener('scroll', solid, { passive: true });
+  solid();
+
+  load();
 })();

@@ -62,6 +62,7 @@
   });
 
   yd.chrome();
+  $('expired').hidden = yd.param('expired') !== '1';
   if (yd.token()) {
     if (next) location.replace(yd.safeNext(next));
     else showHome();

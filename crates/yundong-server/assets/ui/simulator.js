@@ -9,7 +9,32 @@
 
   var $ = function (id) { return document.getElementById(id); };
   var h = yd.h;
-  var state = { appid: '', env: 'release', code: '', session: null, records: [] };
+  var state = { appid: '', env: 'release', code: '', session: null, records: [], apps: null };
+
+  // ---- step numbers: the visible steps, numbered in order (a hidden step takes no number) -------------------------
+  function renumber() {
+    var n = 0;
+    var numbers = {};
+    Array.prototype.forEach.call(document.querySelectorAll('#mp > section.card[id^="step-"]'), function (sec) {
+      var no = sec.querySelector('.step-no');
+      if (!no) return;
+      if (sec.hidden) {
+        no.textContent = '';
+        return;
+      }
+      no.textContent = String(++n);
+      numbers[sec.id] = n;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-step-ref]'), function (el) {
+      el.textContent = String(numbers[el.getAttribute('data-step-ref')] || '?');
+    });
+    return numbers;
+  }
+
+  /** "第 3 步" for a step's section id, as currently numbered. */
+  function step(id) {
+    return '第 ' + (renumber()[id] || '?') + ' 步';
+  }
   wx.yundong.configure({ userId: yd.me().user_id });
 
   // ---- log -------------------------------------------------------------------------------------------------------
@@ -71,6 +96,56 @@
     if (env) setEnv(env);
   });
 
+  function findApp(appid) {
+    return (state.apps || []).filter(function (a) { return a.appid === appid; })[0] || null;
+  }
+
+  /** The deployment's apps as choices; picking one fills the AppID (and the card's original id). */
+  function renderPicker() {
+    var box = yd.clear($('app-picker'));
+    if (!state.apps.length) {
+      box.appendChild(h('div', { class: 'records-empty' }, '这个服务上还没有小程序。管理员可以用 ',
+        h('span', { class: 'mono', text: 'yundong app create --name 步数挑战' }), ' 创建。'));
+    }
+    state.apps.forEach(function (a) {
+      box.appendChild(h('button', {
+        type: 'button',
+        class: 'app-choice' + (a.appid === state.appid ? ' on' : ''),
+        role: 'radio',
+        'aria-checked': a.appid === state.appid ? 'true' : 'false',
+        dataset: { appid: a.appid },
+        onclick: function () {
+          $('appid').value = a.appid;
+          openChecked(a.appid);
+        },
+      }, h('span', { class: 'app-icon', text: Array.from(a.name)[0] || '小' }),
+        h('span', { class: 'app-name', text: a.name }),
+        h('span', { class: 'mono', text: a.appid })));
+    });
+  }
+
+  /** Open `appid` if this deployment has it; otherwise say so and open nothing. */
+  function openChecked(appid) {
+    var err = $('open-error');
+    err.hidden = true;
+    if (!state.apps) {
+      err.textContent = '小程序列表还没有加载，请稍后重试';
+      err.hidden = false;
+      return false;
+    }
+    var app = findApp(appid);
+    if (!app) {
+      err.textContent = '没有这个小程序：' + appid + '（AppID 不存在）。请从上面的列表中选择。';
+      err.hidden = false;
+      return false;
+    }
+    open(app.appid, app.name);
+    if (!$('card-username').value || /^gh_/.test($('card-username').value)) $('card-username').value = app.original_id;
+    applyLaunch(null);
+    renderPicker();
+    return true;
+  }
+
   function open(appid, name) {
     state.appid = appid;
     state.code = '';
@@ -90,8 +165,7 @@
     e.preventDefault();
     var appid = $('appid').value.trim();
     if (!appid) return;
-    open(appid, $('appname').value.trim());
-    applyLaunch(null);
+    openChecked(appid);
   });
 
   // ---- 1. wx.login ------------------------------------------------------------------------------------------------
@@ -127,7 +201,7 @@
   $('exchange').addEventListener('click', function () {
     var secret = $('secret').value.trim();
     if (!state.code) {
-      show('exchange-result', h('div', { class: 'fail', text: '请先完成第 1 步 wx.login 获取 code' }));
+      show('exchange-result', h('div', { class: 'fail', text: '请先完成' + step('step-login') + ' wx.login 获取 code' }));
       return;
     }
     var q = new URLSearchParams({ appid: state.appid, secret: secret, js_code: state.code, grant_type: 'authorization_code' });
@@ -144,8 +218,8 @@
           log('GET /sns/jscode2session', { errMsg: 'code2Session:fail ' + res.errcode + ' ' + res.errmsg });
           show('exchange-result', h('div', { class: 'errmsg fail', 'data-errcode': String(res.errcode), text: 'errcode ' + res.errcode + '：' + res.errmsg }));
         }
-      }, function (err) {
-        show('exchange-result', h('div', { class: 'fail', text: '请求失败：' + err.message }));
+      }, function () {
+        show('exchange-result', h('div', { class: 'fail', text: '请求失败：网络错误，请检查网络连接后重试' }));
       });
   });
 
@@ -207,7 +281,8 @@
   $('werun').addEventListener('click', function () {
     call('getWeRunData').then(function (res) {
       if (!res.encryptedData) {
-        show('werun-result', errLine(res));
+        show('werun-result', errLine(res),
+          /need login$/.test(res.errMsg || '') ? h('div', { class: 'hint fail', id: 'redo-hint', text: '没有有效的登录态：请先完成' + step('step-login') + '（wx.login）和' + step('step-backend') + '（code2Session），再重试。' }) : null);
         return;
       }
       var parts = [errLine(res),
@@ -217,14 +292,16 @@
       show.apply(null, ['werun-result'].concat(parts));
       var box = $('werun-result');
       if (!state.session) {
-        box.appendChild(h('div', { class: 'hint fail', text: '没有 session_key：请先在第 3 步换取，才能解密。' }));
+        box.appendChild(h('div', { class: 'hint fail', text: '没有 session_key：请先在' + step('step-backend') + '换取，才能解密。' }));
         return;
       }
       decrypt(state.session.session_key, res.iv, res.encryptedData).then(function (data) {
         box.appendChild(decryptedView(data));
         log('后端解密 encryptedData', { errMsg: 'decrypt:ok' });
       }, function (err) {
-        box.appendChild(h('div', { class: 'fail', id: 'decrypt-error', text: '解密失败：' + (err.message || err.name) + '（session_key 已被新的登录替换？）' }));
+        // WebCrypto says only "OperationError": the cause is almost always a session_key that is no longer the one
+        // the data was encrypted with (it expired, or a later login replaced it).
+        box.appendChild(h('div', { class: 'fail', id: 'decrypt-error', text: '解密失败：session_key 已失效（已过期，或被之后的登录替换）。请重新执行' + step('step-login') + '（wx.login）和' + step('step-backend') + '（code2Session），再获取一次。' }));
         log('后端解密 encryptedData', { errMsg: 'decrypt:fail ' + (err.message || err.name) });
       });
     });
@@ -299,6 +376,7 @@
     wx.yundong.configure({ launch: launch });
     $('launch').hidden = !launch;
     $('step-shareinfo').hidden = !(launch && launch.shareTicket);
+    renumber();
     if (!launch) return;
     var o = wx.getLaunchOptionsSync();
     show('launch-info', kv([
@@ -318,7 +396,7 @@
       show('shareinfo-result', errLine(res), kv([['iv', res.iv], ['cloudID', res.cloudID]]), h('pre', { class: 'code-box', text: res.encryptedData }));
       var box = $('shareinfo-result');
       if (!state.session) {
-        box.appendChild(h('div', { class: 'hint fail', text: '没有 session_key：请先在第 3 步换取，才能解密。' }));
+        box.appendChild(h('div', { class: 'hint fail', text: '没有 session_key：请先在' + step('step-backend') + '换取，才能解密。' }));
         return;
       }
       decrypt(state.session.session_key, res.iv, res.encryptedData).then(function (data) {
@@ -329,7 +407,7 @@
           h('div', { class: 'watermark' }, h('span', { class: wm.appid === state.appid ? 'ok' : 'fail', text: wm.appid === state.appid ? '✓ ' : '✗ ' }), 'watermark.appid ' + (wm.appid === state.appid ? '与本小程序一致' : '不一致'))));
         log('后端解密群信息', { errMsg: 'decrypt:ok' });
       }, function (err) {
-        box.appendChild(h('div', { class: 'fail', text: '解密失败：' + (err.message || err.name) }));
+        box.appendChild(h('div', { class: 'fail', text: '解密失败：session_key 已失效。请重新执行' + step('step-login') + '和' + step('step-backend') + '。' }));
       });
     });
   });
@@ -395,11 +473,23 @@
     launch = null;
   }
   var initial = yd.param('appid') || sessionStorage.getItem('yundong.sim.appid');
-  var initialName = yd.param('appid') ? yd.param('name') : sessionStorage.getItem('yundong.sim.name');
-  if (initial) {
-    $('appid').value = initial;
-    $('appname').value = initialName || '';
-    open(initial, initialName);
+  renumber();
+  function start() {
+    yd.api('GET', '/client/v1/apps').then(function (r) {
+      if (!r.ok) {
+        if (r.status === 401) return;
+        yd.errorState($('app-picker'), '无法获取小程序列表', r, function () { yd.clear($('app-picker')); start(); });
+        return;
+      }
+      state.apps = r.body.apps;
+      renderPicker();
+      if (initial) {
+        $('appid').value = initial;
+        // Only an app of this deployment opens; its name comes from the deployment, not from the URL.
+        if (openChecked(initial)) applyLaunch(launch && launch.appid === state.appid ? launch : null);
+      }
+      document.body.setAttribute('data-apps', String(state.apps.length));
+    });
   }
-  applyLaunch(launch && launch.appid === state.appid ? launch : null);
+  start();
 })();

@@ -407,7 +407,9 @@
         b.addEventListener('click', function () { done(c.conversation_id); });
         list.appendChild(b);
       });
-      if (!(info.conversations || []).length) list.appendChild(el('div', 'wx-setting-empty', '没有可以发送的聊天'));
+      if (!(info.conversations || []).length) {
+        list.appendChild(el('div', 'wx-setting-empty', '没有可以发送的聊天。管理员可以用 yundong group create --name 跑团 --members 1,2,3 创建群聊。'));
+      }
       box.appendChild(list);
       var row = el('div', 'wx-buttons');
       var cancel = el('button', 'wx-btn wx-btn-default', '取消');

@@ -40,9 +40,37 @@
     return typeof next === 'string' && /^\/ui\/[A-Za-z0-9_\-?=&%.]*$/.test(next) && next.indexOf('//') < 0 ? next : '/ui/ranking';
   };
 
-  yd.toSignIn = function () {
+  yd.toSignIn = function (expired) {
     var here = global.location.pathname + global.location.search;
-    global.location.replace('/ui/?next=' + encodeURIComponent(here));
+    global.location.replace('/ui/?next=' + encodeURIComponent(here) + (expired ? '&expired=1' : ''));
+  };
+
+  /** The token stopped working (revoked or replaced): say so, then go to sign-in, which says it again. */
+  var expiring = false;
+  yd.expired = function () {
+    if (expiring) return;
+    expiring = true;
+    global.sessionStorage.removeItem(TOKEN_KEY);
+    yd.toast('登录已失效，请重新登录', 1500);
+    global.setTimeout(function () { yd.toSignIn(true); }, 1200);
+  };
+
+  /** What a failed call means to a person, in Chinese: a network failure, an expired sign-in, or the API's errMsg. */
+  yd.failure = function (r, what) {
+    if (r.status === 0) return (what ? what + '失败：' : '') + '网络错误，请检查网络连接后重试';
+    if (r.status === 401) return '登录已失效，请重新登录';
+    var msg = (r.body && (r.body.errMsg || (r.body.error && r.body.error.message))) || 'HTTP ' + r.status;
+    return (what ? what + '失败：' : '') + msg;
+  };
+
+  /** An error state in `box` (its old content removed): a title, the reason, and a 重试 button that calls `retry`. */
+  yd.errorState = function (box, title, r, retry) {
+    yd.clear(box);
+    box.appendChild(yd.h('div', { class: 'empty error-state', role: 'alert' },
+      yd.h('div', { class: 'empty-title', text: title }),
+      yd.h('div', { class: 'error-reason', text: yd.failure(r) }),
+      retry ? yd.h('button', { class: 'btn btn-secondary btn-retry', type: 'button', text: '重试', onclick: retry }) : null));
+    return box;
   };
 
   /** Pages that show user data call this first: without a token they go to the sign-in page. */
@@ -80,16 +108,14 @@
             } catch (_) {
               data = {};
             }
-            if (res.status === 401 && !(opts && opts.token)) {
-              global.sessionStorage.removeItem(TOKEN_KEY);
-              yd.toSignIn();
-            }
+            if (res.status === 401 && !(opts && opts.token)) yd.expired();
             var ok = res.status === 200 && typeof data.errMsg === 'string' && /:ok$/.test(data.errMsg);
             return { ok: ok, status: res.status, body: data };
           });
         },
-        function (err) {
-          return { ok: false, status: 0, body: { errMsg: '网络错误：' + (err && err.message ? err.message : err) } };
+        function () {
+          // The browser's own reason ("Failed to fetch") is English and says nothing more: the page says it in Chinese.
+          return { ok: false, status: 0, network: true, body: { errMsg: '网络错误，请检查网络连接后重试' } };
         }
       );
   };
@@ -168,12 +194,12 @@
   };
 
   var toastTimer = 0;
-  yd.toast = function (text) {
+  yd.toast = function (text, ms) {
     var t = global.document.querySelector('.toast') || global.document.body.appendChild(yd.h('div', { class: 'toast', role: 'status' }));
     t.textContent = text;
     t.classList.add('show');
     global.clearTimeout(toastTimer);
-    toastTimer = global.setTimeout(function () { t.classList.remove('show'); }, 2000);
+    toastTimer = global.setTimeout(function () { t.classList.remove('show'); }, ms || 2000);
   };
 
   var TABS = [

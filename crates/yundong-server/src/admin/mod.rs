@@ -4,13 +4,14 @@ mod conversations;
 mod credentials;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yundong_proto::admin::{
     AdminError, AppCreated, ClockAdvanceRequest, ClockResponse, CreateAppRequest, CreateUserRequest, FriendshipCreated,
-    FriendshipRequest, UserCreated,
+    FriendshipRequest, UserCreated, UserList, UserListQuery,
 };
 
 use crate::error::ApiError;
@@ -23,7 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(conversations::routes())
         .merge(credentials::routes())
         .routes(routes!(create_app))
-        .routes(routes!(create_user))
+        .routes(routes!(create_user, list_users))
         .routes(routes!(create_friendship))
         .routes(routes!(get_clock))
         .routes(routes!(advance_clock))
@@ -71,6 +72,22 @@ pub async fn create_user(
         StatusCode::CREATED,
         Json(accounts::create_user(&state.store, &req.nickname, state.now()).await?),
     ))
+}
+
+/// The platform users, a page at a time in id order (`after` = the previous page's `next_after`). Tokens are kept as
+/// hashes and never listed: a user who lost theirs gets a new one.
+#[utoipa::path(
+    get, path = "/admin/v1/users", tag = "admin", security(("admin" = [])),
+    params(UserListQuery),
+    responses((status = 200, body = UserList), (status = 400, body = AdminError), (status = 401, body = AdminError))
+)]
+pub async fn list_users(
+    State(state): State<AppState>,
+    _: AdminAuth,
+    q: Result<Query<UserListQuery>, QueryRejection>,
+) -> Result<Json<UserList>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::invalid(format!("invalid query: {}", e.body_text())))?;
+    Ok(Json(accounts::list_users(&state.store, &q).await?))
 }
 
 /// Make two users mutual friends.

@@ -1,6 +1,7 @@
 //! The client API (DESIGN §3.2): what the WeChat app does on behalf of a signed-in platform user. Each call stands
 //! for a `wx.*` API and answers with its `errMsg`.
 
+mod apps;
 mod checkin;
 mod devices;
 mod login;
@@ -19,6 +20,7 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(share::routes())
+        .routes(routes!(apps::list_apps))
         .routes(routes!(login::login))
         .routes(routes!(devices::list))
         .routes(routes!(devices::bind))
@@ -32,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(checkin::share_to_werun))
         .routes(routes!(ranking::get_ranking))
         .routes(routes!(ranking::like))
+        .routes(routes!(ranking::likes))
         .routes(routes!(ranking::hide))
         .routes(routes!(ranking::friends))
         .routes(routes!(ranking::detail))

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use yundong_proto::client::{ErrMsg, ok};
 use yundong_proto::werun_social::{
     DetailQuery, DetailResponse, FriendEntry, FriendsResponse, HideRequest, HideResponse, LikeRequest, LikeResponse,
-    RankingQuery, RankingResponse,
+    LikesQuery, LikesResponse, RankingQuery, RankingResponse,
 };
 use yundong_store::StoreError;
 
@@ -88,6 +88,31 @@ pub async fn like(
     let now = state.now();
     let day = ranking::resolve_day(zone, now, req.date.as_deref()).map_err(social(API))?;
     let answer = ranking::like(&state.store, zone, &user, req.user_id, day, req.liked, now)
+        .await
+        .map_err(social(API))?;
+    Ok(Json(answer))
+}
+
+/// Who liked the viewer's own row of a day (default today), earliest first. Only one's own likers can be listed;
+/// a viewer with WeRun off gets `likes:fail werun off`.
+#[utoipa::path(
+    get, path = "/client/v1/werun/likes", tag = "client", security(("user" = [])),
+    params(LikesQuery),
+    responses(
+        (status = 200, description = "`likes:ok`, or `likes:fail werun off` / `fail date must be …`", body = LikesResponse),
+        (status = 400, body = ErrMsg), (status = 401, body = ErrMsg),
+    )
+)]
+pub async fn likes(
+    State(state): State<AppState>,
+    UserAuth(user): UserAuth,
+    q: Result<Query<LikesQuery>, QueryRejection>,
+) -> Result<Json<LikesResponse>, ClientError> {
+    const API: &str = "likes";
+    let q = query(API, q)?;
+    let zone = state.config.day_zone;
+    let day = ranking::resolve_day(zone, state.now(), q.date.as_deref()).map_err(social(API))?;
+    let answer = ranking::likers(&state.store, zone, &user, day)
         .await
         .map_err(social(API))?;
     Ok(Json(answer))

@@ -1,7 +1,8 @@
 //! Creating apps, users and friendships: shared by the admin API and the CLI, so both validate the same way.
 
 use yundong_proto::admin::{
-    AppCreated, AppInfo, CreateAppRequest, SecretReset, TokenReset, UpdateAppRequest, UserCreated,
+    AppCreated, AppInfo, CreateAppRequest, SecretReset, TokenReset, UpdateAppRequest, UserCreated, UserList,
+    UserListQuery, UserSummary,
 };
 use yundong_store::{AppRow, NewApp, Store, StoreError};
 
@@ -139,4 +140,35 @@ pub async fn befriend(store: &Store, a: i64, b: i64, now: i64) -> Result<bool, A
         }
     }
     Ok(store.add_friendship(a, b, now).await?)
+}
+
+/// A page of users (`after` exclusive, `limit` 1–1000, default 100): shared by `GET /admin/v1/users` and
+/// `yundong user list`.
+pub async fn list_users(store: &Store, q: &UserListQuery) -> Result<UserList, AccountError> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1_000).contains(&limit) {
+        return Err(AccountError::Invalid("limit must be between 1 and 1000".into()));
+    }
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(AccountError::Invalid("after must be a user_id (0 or more)".into()));
+    }
+    // One more than asked tells whether another page follows.
+    let mut rows = store.list_users(after, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_after = if more { rows.last().map(|r| r.id) } else { None };
+    Ok(UserList {
+        total: store.user_count().await?,
+        users: rows
+            .into_iter()
+            .map(|r| UserSummary {
+                user_id: r.id,
+                nickname: r.nickname,
+                werun: r.werun,
+                join_ranking: r.join_ranking,
+            })
+            .collect(),
+        next_after,
+    })
 }

@@ -13,15 +13,16 @@
 //! * **Cover.** The first row of the viewer's ranking; none while nobody on it has a step that day.
 //! * **Check-in.** Each row shows the first record of the user's latest shown (release) check-in made that day.
 //! * **Likes.** One per (liker, target, day), from the viewer to anyone else on their ranking that day; a row's count
-//!   is every like it got that day. Liking oneself is refused (one's own row shows who liked it, not a button).
+//!   is every like it got that day. Liking oneself is refused (one's own row shows who liked it, not a button); the
+//!   viewer alone can list who liked their own row.
 //! * **Detail.** 31 days of steps and the shown check-ins of those days, for oneself or for a friend on one's ranking.
 
 use axum::body::Bytes;
 use yundong_proto::client::ok;
 use yundong_proto::day::DayZone;
 use yundong_proto::werun_social::{
-    CheckInView, Cover, DETAIL_CHECKINS_DEFAULT, DETAIL_CHECKINS_MAX, DayStep, DetailResponse, LikeResponse,
-    RankingEntry, RankingResponse, RecordView,
+    CheckInView, Cover, DETAIL_CHECKINS_DEFAULT, DETAIL_CHECKINS_MAX, DayStep, DetailResponse, LikeResponse, Liker,
+    LikesResponse, RankingEntry, RankingResponse, RecordView,
 };
 use yundong_store::{RankingRow, Store, StoreError, UserRow};
 
@@ -152,6 +153,28 @@ pub async fn like(
         date: zone.format_date(day),
         liked,
         likes,
+    })
+}
+
+/// Who liked the viewer's own row of `day` (the list behind one's own like count).
+pub async fn likers(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -> Result<LikesResponse, SocialError> {
+    if !viewer.werun {
+        return Err(fail(WERUN_OFF));
+    }
+    let likers = store
+        .likers(viewer.id, day)
+        .await?
+        .into_iter()
+        .map(|(user_id, nickname, liked_at)| Liker {
+            user_id,
+            nickname,
+            liked_at,
+        })
+        .collect();
+    Ok(LikesResponse {
+        err_msg: ok("likes"),
+        date: zone.format_date(day),
+        likers,
     })
 }
 

@@ -28,7 +28,7 @@ pub const NOT_FOUND: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/a
 
 impl Asset {
     /// Pages are served without `.html` (`/ui/ranking`); the sign-in page is `/ui/`.
-    pub const ALL: [Asset; 18] = [
+    pub const ALL: [Asset; 20] = [
         asset!("", "index.html", HTML),
         asset!("ranking", "ranking.html", HTML),
         asset!("detail", "detail.html", HTML),
@@ -36,6 +36,7 @@ impl Asset {
         asset!("chat", "chat.html", HTML),
         asset!("devices", "devices.html", HTML),
         asset!("devices.js", "devices.js", JS),
+        asset!("settings", "settings.html", HTML),
         asset!("style.css", "style.css", CSS),
         asset!("wx.css", "wx.css", CSS),
         asset!("wx.js", "wx.js", JS),
@@ -45,6 +46,7 @@ impl Asset {
         asset!("detail.js", "detail.js", JS),
         asset!("simulator.js", "simulator.js", JS),
         asset!("chat.js", "chat.js", JS),
+        asset!("settings.js", "settings.js", JS),
         asset!("icon.svg", "icon.svg", SVG),
         asset!("cover.svg", "cover.svg", SVG),
     ];

@@ -21,9 +21,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'";
 
-/// The UI routes: `/ui` (redirect), `/ui/` (sign-in) and `/ui/{page or asset}`. Stateless: merge into any router.
+/// The UI routes: `/` and `/ui` (redirects), `/ui/` (sign-in) and `/ui/{page or asset}`. Stateless: merge into any
+/// router.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
+        // A person opening the server's address in a browser lands on the pages (temporary: `/` may mean more later).
+        .route("/", get(|| async { Redirect::temporary("/ui/") }))
         .route("/ui", get(|| async { Redirect::permanent("/ui/") }))
         .route("/ui/", get(|headers: HeaderMap| async move { serve("", &headers) }))
         .route(
@@ -138,6 +141,7 @@ mod tests {
             ("/ui/ranking", "text/html; charset=utf-8"),
             ("/ui/detail", "text/html; charset=utf-8"),
             ("/ui/simulator", "text/html; charset=utf-8"),
+            ("/ui/settings", "text/html; charset=utf-8"),
             ("/ui/wx.js", "text/javascript; charset=utf-8"),
             ("/ui/style.css", "text/css; charset=utf-8"),
         ] {
@@ -188,6 +192,9 @@ mod tests {
         assert_ne!(res.status(), StatusCode::OK);
         let res = get("/ui", &[]).await;
         assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(res.headers()[header::LOCATION], "/ui/");
+        let res = get("/", &[]).await;
+        assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
         assert_eq!(res.headers()[header::LOCATION], "/ui/");
     }
 

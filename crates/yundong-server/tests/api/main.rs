@@ -9,6 +9,7 @@ mod cache_coherence;
 mod checkin;
 mod client_werun;
 mod hostile;
+mod likes_and_apps;
 mod multi_node;
 mod ranking;
 mod rate_limits;

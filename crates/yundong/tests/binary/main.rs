@@ -4,6 +4,8 @@
 mod crash;
 mod demo;
 mod durable;
+mod first_hour;
 mod log_secrets;
 mod operator;
 mod process;
+mod walkthrough;
