@@ -4,9 +4,11 @@
 #   bench/http/run.sh [sqlite|postgres|both]     (default both)
 #
 # Env: DURATION (seconds per case, default 10), CONNECTIONS (default 64), USERS (demo size, default 10000),
-#      YUNDONG_BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432/postgres).
+#      YUNDONG_BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432/postgres),
+#      YUNDONG_BIN (a yundong binary to measure instead of building this tree's; e.g. an older release, to compare
+#      two builds case by case, each beside its own /healthz).
 # The server is pinned to CPU 0 and wrk to CPU 1 (taskset), so figures are per server core. Bounded in time:
-# about (5 cases x DURATION) per backend plus seeding.
+# about (6 cases x DURATION) per backend plus seeding.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 which="${1:-both}"
@@ -18,8 +20,7 @@ TARGET="${CARGO_TARGET_DIR:-target}"
 
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }; }
 command -v jq >/dev/null || apt-get install -y -qq jq >/dev/null
-cargo build --release -q -p yundong
-BIN="$TARGET/release/yundong"
+if [ -n "${YUNDONG_BIN:-}" ]; then BIN="$YUNDONG_BIN"; else cargo build --release -q -p yundong; BIN="$TARGET/release/yundong"; fi
 WORK="$(mktemp -d)"
 SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
@@ -62,6 +63,8 @@ bench_backend() {
     local secret; secret=$(jq -r .secret <<<"$seed")
     local port; port=$(free_port)
     BASE="http://127.0.0.1:$port"
+    # The per-user check-in quota is lifted: the check-in case measures the durable write, not the quota.
+    YUNDONG_CHECK_INS_PER_MINUTE=100000000 YUNDONG_CHECK_INS_PER_DAY=100000000 \
     YUNDONG_ADMIN_TOKEN="$ADMIN" YUNDONG_LOG=warn $PIN_SERVER "$BIN" serve --listen "127.0.0.1:$port" --database "$db" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
@@ -84,6 +87,16 @@ request = function()
 end
 LUA
     } >"$WORK/steps.lua"
+    { echo 'local tokens = {'; printf '"%s",\n' "${tokens[@]}"; echo '}'
+      cat <<LUA
+local i = 0
+request = function()
+  i = i + 1
+  local body = '{"appid":"$appid","confirm":true,"recordList":[{"typeId":3001,"distance":' .. (100 + i % 9000) .. '}]}'
+  return wrk.format("POST", "/client/v1/wx/shareToWeRun", {["Authorization"] = "Bearer " .. tokens[(i % #tokens) + 1], ["Content-Type"] = "application/json"}, body)
+end
+LUA
+    } >"$WORK/checkin.lua"
     cat >"$WORK/werun.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '{"appid":"$appid"}'
@@ -93,7 +106,7 @@ LUA
     cat >"$WORK/ranking.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
-    local h w s r h2
+    local h w s r h2 c
     # Uploads go last: the work they leave behind (WAL, checkpoints, autovacuum on PostgreSQL) would slow the cases
     # after them, and wrk with them.
     h=$(measure "" /healthz)
@@ -101,10 +114,11 @@ LUA
     r=$(measure "$WORK/ranking.lua" /client/v1/werun/ranking)
     h2=$(measure "" /healthz)
     s=$(measure "$WORK/steps.lua" /client/v1/steps)
+    c=$(measure "$WORK/checkin.lua" /client/v1/wx/shareToWeRun)
     local base_rps; base_rps=$(awk -v a="${h%% *}" -v b="${h2%% *}" 'BEGIN {print (a+b)/2}')
     printf '\n%s, %s demo users, %s connections, %ss per case, server pinned to 1 core\n\n' "$backend" "$USERS" "$CONNECTIONS" "$DURATION"
     printf '| case | req/s | x /healthz | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|---|\n'
-    for row in "/healthz (before)|$h" "getWeRunData|$w" "ranking, 200 friends|$r" "/healthz (after)|$h2" "step upload (durable)|$s"; do
+    for row in "/healthz (before)|$h" "getWeRunData|$w" "ranking, 200 friends|$r" "/healthz (after)|$h2" "step upload (durable)|$s" "check-in (durable)|$c"; do
         local name="${row%%|*}" vals="${row#*|}"
         read -r rps p50 p99 errs <<<"$vals"
         printf '| %s | %.0f | %.2f | %s | %s | %s |\n' "$name" "$rps" "$(awk -v a="$rps" -v b="$base_rps" 'BEGIN {print a/b}')" "$p50" "$p99" "$errs"

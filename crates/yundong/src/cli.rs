@@ -63,6 +63,7 @@ pub enum Command {
         #[arg(long)]
         append: bool,
         /// Print the summary as JSON.
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -155,6 +156,7 @@ pub enum AppCommand {
         /// Grant (true) or withdraw (false) the device capability (/hardware/bracelet/setstep).
         #[arg(long)]
         device_steps: Option<bool>,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -164,6 +166,7 @@ pub enum AppCommand {
     ResetSecret {
         /// The app's appid.
         appid: String,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -201,6 +204,7 @@ pub enum UserCommand {
         #[arg(long, default_value_t = 100)]
         limit: i64,
         /// Print the page as JSON.
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -210,6 +214,7 @@ pub enum UserCommand {
     ResetToken {
         /// The user's id.
         user_id: i64,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]

@@ -164,13 +164,16 @@ fn cli_json(args: &[&str], db: &str) -> serde_json::Value {
 fn the_cli_grants_the_device_capability_and_resets_credentials() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}?mode=rwc", dir.path().join("y.sqlite").display());
+    // Admin commands need a database that exists: `demo` makes one.
+    cli_json(&["demo", "--users", "1"], &db);
     let app = cli_json(&["app", "create", "--name", "band", "--device-steps"], &db);
     assert_eq!(app["device_steps"], true);
     let appid = app["appid"].as_str().unwrap();
     let set = cli_json(&["app", "set", appid, "--device-steps", "false"], &db);
     assert_eq!(set["device_steps"], false);
     let listed = cli_json(&["app", "list"], &db);
-    assert_eq!(listed[0]["device_steps"], false);
+    let band = listed.as_array().unwrap().iter().find(|a| a["appid"] == appid).unwrap();
+    assert_eq!(band["device_steps"], false);
     let reset = cli_json(&["app", "reset-secret", appid], &db);
     assert_eq!(reset["appid"], appid);
     assert_eq!(reset["secret"].as_str().unwrap().len(), 32);
