@@ -39,6 +39,10 @@ pub struct Config {
     /// caches; events are pruned `feed_retain` after a node saw them as the newest. Real time, not the dev clock.
     pub feed_max_gap: std::time::Duration,
     pub feed_retain: std::time::Duration,
+    /// Whether requests are recorded in the node's Prometheus metrics.
+    pub metrics: bool,
+    /// Whether `/metrics` is served on the main listener (else only where `--metrics-listen` puts it).
+    pub metrics_on_main_listener: bool,
 }
 
 impl Default for Config {
@@ -62,6 +66,8 @@ impl Default for Config {
             body_limit: 64 * 1024,
             feed_max_gap: std::time::Duration::from_secs(60),
             feed_retain: std::time::Duration::from_secs(120),
+            metrics: true,
+            metrics_on_main_listener: true,
         }
     }
 }

@@ -11,7 +11,9 @@ pub mod config;
 pub mod error;
 pub mod extract;
 mod http;
+pub mod metrics;
 pub mod openapi;
+mod ready;
 pub mod secrets;
 pub mod service;
 pub mod state;
@@ -38,17 +40,27 @@ pub fn router(state: AppState) -> Router {
         .merge(client::routes())
         .merge(admin::routes())
         .merge(http::health_routes())
+        .merge(ready::routes())
         .split_for_parts();
     openapi::finish(&mut doc);
     let body_limit = state.config.body_limit;
-    http::layers(
-        api.merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
-            .merge(ui::routes())
+    let metrics = state.config.metrics.then(|| state.metrics.http.clone());
+    let mut api = api.merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
+    if metrics.is_some() && state.config.metrics_on_main_listener {
+        api = api.route("/metrics", axum::routing::get(metrics::metrics));
+    }
+    let app = http::layers(
+        api.merge(ui::routes())
             .fallback(http::fallback)
             .method_not_allowed_fallback(http::method_not_allowed)
             .with_state(state),
         body_limit,
-    )
+    );
+    // Outermost, so it counts every answer as sent (panics caught, body limits applied) and times all of it.
+    match metrics {
+        Some(m) => app.layer(metrics::http::MetricsLayer(m)),
+        None => app,
+    }
 }
 
 /// The admin token's hash in force: `YUNDONG_ADMIN_TOKEN` when given, else the one generated at first start. The

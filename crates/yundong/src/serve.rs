@@ -41,6 +41,12 @@ pub struct ServeArgs {
     /// Seed a small demo data set first if the database has no users yet.
     #[arg(long)]
     pub demo: bool,
+    /// Serve `/metrics` on this address (e.g. 127.0.0.1:9090) instead of the main listener.
+    #[arg(long, env = "YUNDONG_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Record no metrics and serve no `/metrics` (to measure what recording costs).
+    #[arg(long, env = "YUNDONG_NO_METRICS", conflicts_with = "metrics_listen")]
+    pub no_metrics: bool,
     /// Log format: `pretty` or `json`.
     #[arg(long, env = "YUNDONG_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
@@ -109,6 +115,8 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         code_exchanges_per_minute: args.code_exchanges_per_minute,
         token_daily_quota: args.token_daily_quota,
         login_codes_per_minute: args.login_codes_per_minute,
+        metrics: !args.no_metrics,
+        metrics_on_main_listener: args.metrics_listen.is_none(),
         ..Config::default()
     };
     let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;
@@ -117,6 +125,19 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}");
+    let metrics_server = match args.metrics_listen {
+        Some(at) => {
+            let listener = TcpListener::bind(at)
+                .await
+                .with_context(|| format!("cannot listen on {at} for metrics"))?;
+            let router = yundong_server::metrics::router(state.clone());
+            Some((
+                listener.local_addr()?,
+                tokio::spawn(async move { axum::serve(listener, router).await }),
+            ))
+        }
+        None => None,
+    };
     println!("yundong {} serving on {base}", env!("CARGO_PKG_VERSION"));
     println!("  database:   {}", redact_url(&url));
     match (&fresh_token, &env_token) {
@@ -130,6 +151,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         "            or: curl -X POST {base}/admin/v1/apps -H 'Authorization: Bearer <admin token>' -d '{{\"name\":\"demo\"}}'"
     );
     println!("  API docs:   {base}/docs/");
+    match (&metrics_server, args.no_metrics) {
+        (_, true) => println!("  metrics:    off (--no-metrics)"),
+        (Some((at, _)), _) => println!("  metrics:    http://{at}/metrics   readiness: {base}/readyz"),
+        (None, _) => println!("  metrics:    {base}/metrics   readiness: {base}/readyz"),
+    }
     if let Some(demo) = &demo {
         println!(
             "  demo data:  {}",
@@ -141,6 +167,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         println!("  dev clock:  POST {base}/admin/v1/clock/advance {{\"seconds\": N}}");
     }
     yundong_server::serve(listener, state, shutdown_signal()).await?;
+    if let Some((_, task)) = metrics_server {
+        task.abort();
+    }
     store.close().await;
     Ok(())
 }
