@@ -18,6 +18,7 @@ mod share;
 mod smoke;
 mod steps_ingest;
 mod support;
+mod upgrade;
 mod wechat_login;
 mod wechat_opendata;
 mod wechat_session;
