@@ -102,7 +102,7 @@ impl Store {
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             }
             Backend::Postgres => {
-                "SELECT table_name AS name FROM information_schema.tables \
+                "SELECT table_name::text AS name FROM information_schema.tables \
                  WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
             }
         };

@@ -4,4 +4,5 @@
 mod crash;
 mod demo;
 mod log_secrets;
+mod ops;
 mod process;
