@@ -49,18 +49,14 @@ pub fn router(state: AppState) -> Router {
     if metrics.is_some() && state.config.metrics_on_main_listener {
         api = api.route("/metrics", axum::routing::get(metrics::metrics));
     }
-    let app = http::layers(
+    http::layers(
         api.merge(ui::routes())
             .fallback(http::fallback)
             .method_not_allowed_fallback(http::method_not_allowed)
             .with_state(state),
         body_limit,
-    );
-    // Outermost, so it counts every answer as sent (panics caught, body limits applied) and times all of it.
-    match metrics {
-        Some(m) => app.layer(metrics::http::MetricsLayer(m)),
-        None => app,
-    }
+        metrics.map(metrics::http::MetricsLayer),
+    )
 }
 
 /// The admin token's hash in force: `YUNDONG_ADMIN_TOKEN` when given, else the one generated at first start. The

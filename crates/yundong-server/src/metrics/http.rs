@@ -12,8 +12,8 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
-use axum::response::Response;
+use axum::extract::MatchedPath;
+use axum::http::{Request, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -109,7 +109,7 @@ pub fn surface(path: &str) -> &'static str {
 }
 
 impl HttpMetrics {
-    fn route(&self, req: &Request) -> Arc<RouteHandle> {
+    fn route<B>(&self, req: &Request<B>) -> Arc<RouteHandle> {
         let Some(path) = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str) else {
             let surface = surface(req.uri().path());
             let i = SURFACES.iter().position(|s| *s == surface).unwrap_or(0);
@@ -128,7 +128,7 @@ impl HttpMetrics {
         h
     }
 
-    fn record(&self, route: &RouteHandle, res: &Response, started: Instant) {
+    fn record<B>(&self, route: &RouteHandle, res: &Response<B>, started: Instant) {
         route.duration.observe(started.elapsed().as_secs_f64());
         let errcode = (route.surface == "wechat").then(|| res.extensions().get::<WxErrcode>().map_or(0, |c| c.0));
         self.requests
@@ -163,11 +163,11 @@ pub struct MetricsService<S> {
     metrics: Arc<HttpMetrics>,
 }
 
-impl<S> Service<Request> for MetricsService<S>
+impl<S, ReqB, ResB> Service<Request<ReqB>> for MetricsService<S>
 where
-    S: Service<Request, Response = Response>,
+    S: Service<Request<ReqB>, Response = Response<ResB>>,
 {
-    type Response = Response;
+    type Response = Response<ResB>;
     type Error = S::Error;
     type Future = MetricsFuture<S::Future>;
 
@@ -175,7 +175,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, req: Request<ReqB>) -> Self::Future {
         let route = self.metrics.route(&req);
         MetricsFuture {
             inner: self.inner.call(req),
@@ -196,11 +196,11 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F, E> Future for MetricsFuture<F>
+impl<F, B, E> Future for MetricsFuture<F>
 where
-    F: Future<Output = Result<Response, E>>,
+    F: Future<Output = Result<Response<B>, E>>,
 {
-    type Output = Result<Response, E>;
+    type Output = Result<Response<B>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
