@@ -326,3 +326,46 @@ async fn metrics_can_be_turned_off() {
             .all(|l| !l.starts_with("yundong_http_requests_total"))
     );
 }
+
+/// The shipped Grafana dashboard queries only names the server exports, and docs/OPERATIONS.md documents every family
+/// the server exports.
+#[tokio::test]
+async fn the_dashboard_and_the_docs_match_the_exported_names() {
+    let s = TestServer::spawn().await;
+    let a = s.user("a").await;
+    s.steps(&a.token, 10, None).await;
+    s.http_get("/client/v1/werun/ranking", Some(&a.token)).await;
+    let (text, samples) = scrape(&s).await;
+    let exported: BTreeSet<&str> = samples.iter().map(|x| x.name.as_str()).collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let names = |doc: &str| -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut rest = doc;
+        while let Some(i) = rest.find("yundong_") {
+            let name: String = rest[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            rest = &rest[i + name.len()..];
+            out.insert(name);
+        }
+        out
+    };
+    let dashboard = std::fs::read_to_string(root.join("deploy/grafana/yundong.json")).unwrap();
+    let used = names(&dashboard);
+    assert!(used.len() >= 10, "{used:?}");
+    for name in &used {
+        assert!(
+            exported.contains(name.as_str()),
+            "the dashboard queries {name}, which /metrics does not export"
+        );
+    }
+    let docs = std::fs::read_to_string(root.join("docs/OPERATIONS.md")).unwrap();
+    for line in text.lines().filter_map(|l| l.strip_prefix("# TYPE yundong_")) {
+        let family = line.split_whitespace().next().unwrap();
+        assert!(
+            docs.contains(&format!("`{family}")),
+            "docs/OPERATIONS.md does not document yundong_{family}"
+        );
+    }
+}
