@@ -10,6 +10,9 @@
 # a round measures both servers, in alternating order (on/off, then off/on, ...), and the median of each side is
 # reported. The metrics server is scraped once per measurement, as Prometheus would be. Bounded in time: about
 # 4 cases x ROUNDS x 2 x DURATION per backend plus seeding.
+# Besides req/s, each measurement reads the server's CPU time (utime + stime from /proc/PID/stat) before and after,
+# and reports CPU microseconds per request: on a busy machine throughput swings with the neighbours' load, while
+# the CPU a request costs the server does not (much), so that column is the steadier measure of the cost.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 which="${1:-both}"
@@ -35,20 +38,26 @@ if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then PIN_SERVER="tasks
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 post() { curl -sf -X POST "$1$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' -d "$4"; }
 
-# wrk against base $1, path $2, lua $3: req/s
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# wrk against base $1 (server pid $4), path $2, lua $3: "<req/s> <server CPU us per request>"
 rps() {
-    $PIN_WRK wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" ${3:+-s "$3"} "$1$2" | awk '/Requests\/sec/ {print $2}'
+    local t0 t1 out
+    t0=$(cpu_ticks "$4")
+    out=$($PIN_WRK wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" ${3:+-s "$3"} "$1$2")
+    t1=$(cpu_ticks "$4")
+    local r n; r=$(awk '/Requests\/sec/ {print $2}' <<<"$out"); n=$(awk '/requests in/ {print $1}' <<<"$out")
+    echo "$r $(awk -v d=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {print d * 1e6 / hz / n}')"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-start() { # $1 = extra flags; prints the base URL
+start() { # $1 = extra flags; prints "<base URL> <pid>"
     local port; port=$(free_port)
     # shellcheck disable=SC2086
     YUNDONG_ADMIN_TOKEN="$ADMIN" YUNDONG_LOG=warn $PIN_SERVER "$BIN" serve --listen "127.0.0.1:$port" --database "$DB" $1 \
         >>"$WORK/server.log" 2>&1 &
-    PIDS+=($!)
+    local pid=$!
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-    echo "http://127.0.0.1:$port"
+    echo "http://127.0.0.1:$port $pid"
 }
 
 bench_backend() {
@@ -63,7 +72,9 @@ bench_backend() {
     echo "seeding $USERS demo users on $backend..." >&2
     local seed; seed=$("$BIN" demo --users "$USERS" --friends 12 --json --database "$DB")
     local appid token secret; appid=$(jq -r .appid <<<"$seed"); token=$(jq -r '.tokens[0][2]' <<<"$seed"); secret=$(jq -r .secret <<<"$seed")
-    local on off; on=$(start ""); off=$(start "--no-metrics")
+    local on off on_pid off_pid
+    read -r on on_pid <<<"$(start "")"; read -r off off_pid <<<"$(start "--no-metrics")"
+    PIDS+=("$on_pid" "$off_pid")
     curl -sf "$off/metrics" >/dev/null && { echo "--no-metrics server serves /metrics" >&2; exit 1; }
     local code; code=$(post "$on" /client/v1/wx/login "$token" "{\"appid\":\"$appid\"}" | jq -r .code)
     curl -sf "$on/sns/jscode2session?appid=$appid&secret=$secret&js_code=$code&grant_type=authorization_code" >/dev/null
@@ -88,22 +99,27 @@ LUA
 
     printf '\n%s, %s demo users, %s connections, %s rounds of %ss per side, servers pinned to 1 core\n\n' \
         "$backend" "$USERS" "$CONNECTIONS" "$ROUNDS" "$DURATION"
-    printf '| case | metrics on, req/s | off, req/s | on / off | each round, on / off |\n|---|---|---|---|---|\n'
+    printf '| case | on, req/s | off, req/s | on / off | on, CPU us/req | off, CPU us/req | on / off | req/s each round, on/off |\n'
+    printf '|---|---|---|---|---|---|---|---|\n'
     for case in "/healthz||/healthz" "getWeRunData|$WORK/werun.lua|/client/v1/wx/getWeRunData" \
                 "ranking, 200 friends|$WORK/ranking.lua|/client/v1/werun/ranking" \
                 "step upload (durable)|$WORK/steps.lua|/client/v1/steps"; do
         IFS='|' read -r label lua path <<<"$case"
-        local ons=() offs=() rounds=""
+        local ons=() offs=() con=() coff=() rounds=""
         for r in $(seq 1 "$ROUNDS"); do
             local a b
-            if [ $((r % 2)) -eq 1 ]; then a=$(rps "$on" "$path" "$lua"); b=$(rps "$off" "$path" "$lua")
-            else b=$(rps "$off" "$path" "$lua"); a=$(rps "$on" "$path" "$lua"); fi
+            if [ $((r % 2)) -eq 1 ]; then a=$(rps "$on" "$path" "$lua" "$on_pid"); b=$(rps "$off" "$path" "$lua" "$off_pid")
+            else b=$(rps "$off" "$path" "$lua" "$off_pid"); a=$(rps "$on" "$path" "$lua" "$on_pid"); fi
             curl -sf "$on/metrics" >/dev/null
-            ons+=("$a"); offs+=("$b"); rounds+="$(printf '%.0f/%.0f ' "$a" "$b")"
+            ons+=("${a% *}"); offs+=("${b% *}"); con+=("${a#* }"); coff+=("${b#* }")
+            rounds+="$(printf '%.0f/%.0f ' "${a% *}" "${b% *}")"
         done
-        local mon moff
+        local mon moff cmon cmoff
         mon=$(printf '%s\n' "${ons[@]}" | median); moff=$(printf '%s\n' "${offs[@]}" | median)
-        printf '| %s | %.0f | %.0f | %.3f | %s|\n' "$label" "$mon" "$moff" "$(awk -v a="$mon" -v b="$moff" 'BEGIN {print a/b}')" "$rounds"
+        cmon=$(printf '%s\n' "${con[@]}" | median); cmoff=$(printf '%s\n' "${coff[@]}" | median)
+        printf '| %s | %.0f | %.0f | %.3f | %.2f | %.2f | %.3f | %s|\n' "$label" "$mon" "$moff" \
+            "$(awk -v a="$mon" -v b="$moff" 'BEGIN {print a/b}')" "$cmon" "$cmoff" \
+            "$(awk -v a="$cmon" -v b="$cmoff" 'BEGIN {print a/b}')" "$rounds"
     done
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true; PIDS=()

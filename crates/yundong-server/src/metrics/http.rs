@@ -53,6 +53,9 @@ struct RouteHandle {
     surface: &'static str,
     route: Arc<str>,
     duration: Histogram,
+    /// The route's counters by (status, errcode) seen so far: a handful, found by a linear scan of two integers
+    /// instead of hashing the whole label set in the family on every request.
+    counters: RwLock<Vec<(u16, Option<i32>, Counter)>>,
 }
 
 pub struct HttpMetrics {
@@ -85,6 +88,7 @@ fn handle(durations: &Durations, surface: &'static str, route: Arc<str>) -> Arc<
         surface,
         route,
         duration,
+        counters: RwLock::default(),
     })
 }
 
@@ -131,14 +135,29 @@ impl HttpMetrics {
     fn record<B>(&self, route: &RouteHandle, res: &Response<B>, started: Instant) {
         route.duration.observe(started.elapsed().as_secs_f64());
         let errcode = (route.surface == "wechat").then(|| res.extensions().get::<WxErrcode>().map_or(0, |c| c.0));
-        self.requests
-            .get_or_create(&RequestLabels {
-                surface: route.surface,
-                route: route.route.clone(),
-                status: res.status().as_u16(),
-                errcode,
-            })
-            .inc();
+        let status = res.status().as_u16();
+        let counted = route.counters.read().ok().and_then(|counters| {
+            counters
+                .iter()
+                .find(|(s, e, _)| *s == status && *e == errcode)
+                .map(|(_, _, c)| c.inc())
+        });
+        if counted.is_some() {
+            return;
+        }
+        // First answer with this status and errcode on this route: registered in the family, then kept here.
+        let counter = self.requests.get_or_create_owned(&RequestLabels {
+            surface: route.surface,
+            route: route.route.clone(),
+            status,
+            errcode,
+        });
+        counter.inc();
+        if let Ok(mut counters) = route.counters.write()
+            && !counters.iter().any(|(s, e, _)| *s == status && *e == errcode)
+        {
+            counters.push((status, errcode, counter));
+        }
     }
 }
 
