@@ -49,6 +49,10 @@ pub struct Config {
     pub admin_failure_burst: u32,
     /// The HTTP listener's timeouts and bounds (see `listener`).
     pub limits: crate::listener::Limits,
+    /// Whether requests are recorded in the node's Prometheus metrics.
+    pub metrics: bool,
+    /// Whether `/metrics` is served on the main listener (else only where `--metrics-listen` puts it).
+    pub metrics_on_main_listener: bool,
 }
 
 impl Default for Config {
@@ -79,6 +83,8 @@ impl Default for Config {
             image_bytes_per_day: 16 << 20,
             admin_failure_burst: crate::admin_auth::FAILURE_BURST,
             limits: crate::listener::Limits::default(),
+            metrics: true,
+            metrics_on_main_listener: true,
         }
     }
 }

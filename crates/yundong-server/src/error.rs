@@ -54,11 +54,14 @@ impl IntoResponse for WxError {
     fn into_response(self) -> Response {
         let rid = secrets::rid();
         tracing::debug!(errcode = self.code.code(), %rid, "wechat api error");
-        (
+        let mut res = (
             StatusCode::OK,
             Json(ErrorBody::new(self.code, self.detail.as_deref(), &rid)),
         )
-            .into_response()
+            .into_response();
+        res.extensions_mut()
+            .insert(crate::metrics::http::WxErrcode(self.code.code()));
+        res
     }
 }
 

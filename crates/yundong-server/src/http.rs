@@ -21,6 +21,7 @@ use utoipa_axum::routes;
 use yundong_proto::errcode::ErrCode;
 
 use crate::error::{ApiError, WxError};
+use crate::metrics::http::MetricsLayer;
 use crate::state::AppState;
 
 /// WeChat's path families: unknown paths under them answer errcode 40066 `invalid url`, as WeChat does.
@@ -96,9 +97,12 @@ fn on_response<B>(res: &axum::http::Response<B>, latency: Duration, span: &Span)
     tracing::debug!(latency_us = latency.as_micros() as u64, "response");
 }
 
-pub fn layers(router: Router, body_limit: usize) -> Router {
+/// `metrics`, when on, is outermost: it counts every answer as sent (panics caught, body limits applied) and times
+/// all of it. It is one more layer of the same stack, so it adds no boxed future per request.
+pub fn layers(router: Router, body_limit: usize, metrics: Option<MetricsLayer>) -> Router {
     router.layer(
         ServiceBuilder::new()
+            .option_layer(metrics)
             .layer(SetSensitiveRequestHeadersLayer::new([
                 header::AUTHORIZATION,
                 header::COOKIE,

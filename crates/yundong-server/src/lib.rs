@@ -13,7 +13,9 @@ pub mod error;
 pub mod extract;
 mod http;
 pub mod listener;
+pub mod metrics;
 pub mod openapi;
+mod ready;
 pub mod secrets;
 pub mod service;
 pub mod state;
@@ -40,20 +42,26 @@ pub fn router(state: AppState) -> Router {
         .merge(client::routes())
         .merge(admin::routes())
         .merge(http::health_routes())
+        .merge(ready::routes())
         .split_for_parts();
     openapi::finish(&mut doc);
     let body_limit = state.config.body_limit;
     let arrival = axum::middleware::from_fn_with_state(state.clone(), http::arrival);
+    let metrics = state.config.metrics.then(|| state.metrics.http.clone());
+    let mut api = api.merge(ui::docs_headers(
+        SwaggerUi::new("/docs").url("/openapi.json", doc).into(),
+    ));
+    if metrics.is_some() && state.config.metrics_on_main_listener {
+        api = api.route("/metrics", axum::routing::get(metrics::metrics));
+    }
     http::layers(
-        api.merge(ui::docs_headers(
-            SwaggerUi::new("/docs").url("/openapi.json", doc).into(),
-        ))
-        .merge(ui::routes())
-        .fallback(http::fallback)
-        .method_not_allowed_fallback(http::method_not_allowed)
-        .layer(arrival)
-        .with_state(state),
+        api.merge(ui::routes())
+            .fallback(http::fallback)
+            .method_not_allowed_fallback(http::method_not_allowed)
+            .layer(arrival)
+            .with_state(state),
         body_limit,
+        metrics.map(metrics::http::MetricsLayer),
     )
 }
 

@@ -8,6 +8,7 @@ use yundong_store::{AppRow, Store, StoreError};
 use crate::cache::{Caches, Stamp};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::metrics::{Metrics, StepMetrics};
 use crate::service::steps::StepWriter;
 use crate::{admin_auth, secrets};
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub cloud_key: Arc<[u8; 32]>,
     /// Answers cached on this node, kept coherent through the database's change feed.
     pub cache: Arc<Caches>,
+    /// This node's Prometheus metrics (its own registry).
+    pub metrics: Arc<Metrics>,
     apps: Arc<AppCache>,
     /// User ids by token digest, each with the feed stamp it was read at. A token is replaced by `reset_user_token`,
     /// which changes the user's row, so an entry holds only while the feed shows no change to its user since.
@@ -83,10 +86,13 @@ const APP_CACHE_MAX: usize = 100_000;
 impl AppState {
     /// Build the state; starts the step writer, so call it inside a tokio runtime.
     pub fn new(store: Store, config: Config, admin_token: AdminToken, cloud_key: [u8; 32]) -> Self {
-        let steps = StepWriter::start(store.clone());
+        let step_metrics = StepMetrics::default();
+        let steps = StepWriter::start(store.clone(), step_metrics.clone());
+        let cache = Arc::new(Caches::new(store.clone(), &config));
         AppState {
             steps,
-            cache: Arc::new(Caches::new(store.clone(), &config)),
+            metrics: Arc::new(Metrics::new(store.clone(), cache.clone(), &step_metrics)),
+            cache,
             store,
             config: Arc::new(config),
             clock: Arc::new(Clock::default()),

@@ -11,6 +11,7 @@ mod changes;
 mod devices;
 mod durable;
 mod misc;
+mod ops;
 mod share;
 mod social;
 mod steps;
@@ -28,6 +29,7 @@ pub use changes::{Changes, Cursor, EVERYONE, Event, FeedReader};
 pub use devices::DeviceBindingRow;
 pub use durable::Quota;
 use durable::durably;
+pub use ops::{PoolStats, SchemaStatus};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
     TempFileMeta,
@@ -74,6 +76,13 @@ pub struct Store {
 impl Store {
     /// Connect to `url` (`sqlite:path?mode=rwc` or `postgres://…`) and run the migrations.
     pub async fn connect(url: &str) -> Result<Store> {
+        let store = Store::connect_unmigrated(url).await?;
+        migrator(store.backend).run(&store.writer).await?;
+        Ok(store)
+    }
+
+    /// Connect to `url` without touching its schema (restore checks the database is empty first).
+    pub async fn connect_unmigrated(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -119,10 +128,6 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
-        match backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&writer).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&writer).await?,
-        }
         Ok(Store { pool, writer, backend })
     }
 
@@ -134,6 +139,14 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
         self.writer.close().await;
+    }
+}
+
+/// The migrations this binary carries for `backend`.
+pub fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
     }
 }
 

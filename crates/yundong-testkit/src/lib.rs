@@ -104,6 +104,11 @@ impl TestServer {
         .await
     }
 
+    /// A server on an existing database `url` (its migrations are run first), with [`test_config`].
+    pub async fn spawn_on(url: &str) -> TestServer {
+        TestServer::start(url.to_owned(), None, test_config()).await
+    }
+
     async fn start(url: String, dir: Option<Arc<tempfile::TempDir>>, config: Config) -> TestServer {
         let store = Store::connect(&url).await.expect("open store");
         let (state, _) = AppState::open(store, config, Some(ADMIN_TOKEN))

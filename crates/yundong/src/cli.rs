@@ -71,6 +71,10 @@ pub enum Command {
     },
     /// Decrypt open data (encryptedData from wx.getWeRunData and friends) and say precisely why it fails if it does.
     Decrypt(DecryptArgs),
+    /// Write a consistent copy of the database to a new file (mode 0600), while servers keep running.
+    Backup(crate::backup::BackupArgs),
+    /// Restore a `yundong backup` file into an empty database, then apply this binary's migrations.
+    Restore(crate::backup::RestoreArgs),
 }
 
 /// Where the database is: shared by every subcommand that opens it.
@@ -516,6 +520,14 @@ token:   {}  (shown once; the old token no longer works)",
                 .put_setting("admin_token_hash", &yundong_server::secrets::hash(&token))
                 .await?;
             println!("{token}");
+        }
+        Command::Backup(args) => {
+            let done = crate::backup::backup(args).await?;
+            print(true, &done, |_| String::new())?;
+        }
+        Command::Restore(args) => {
+            let done = crate::backup::restore(args).await?;
+            print(true, &done, |_| String::new())?;
         }
         Command::Decrypt(args) => {
             let checks = Checks {

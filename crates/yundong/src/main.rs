@@ -1,6 +1,7 @@
 //! `yundong`: the one binary. `yundong serve` runs the server; the other subcommands administer the same database
 //! directly, or help a developer (`yundong decrypt`).
 
+mod backup;
 mod cli;
 mod db;
 mod decrypt;

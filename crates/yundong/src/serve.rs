@@ -45,6 +45,12 @@ pub struct ServeArgs {
     /// Seed a small demo data set first if the database has no users yet.
     #[arg(long)]
     pub demo: bool,
+    /// Serve `/metrics` on this address (e.g. 127.0.0.1:9090) instead of the main listener.
+    #[arg(long, env = "YUNDONG_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Record no metrics and serve no `/metrics` (to measure what recording costs).
+    #[arg(long, env = "YUNDONG_NO_METRICS", conflicts_with = "metrics_listen")]
+    pub no_metrics: bool,
     /// Log format: `pretty` or `json`.
     #[arg(long, env = "YUNDONG_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
@@ -177,6 +183,8 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             max_connections,
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         },
+        metrics: !args.no_metrics,
+        metrics_on_main_listener: args.metrics_listen.is_none(),
         ..Config::default()
     };
     let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;
@@ -195,6 +203,26 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     })?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}");
+    let metrics_server = match args.metrics_listen {
+        Some(at) => {
+            let listener = TcpListener::bind(at).await.map_err(|e| {
+                anyhow::anyhow!("cannot listen on {at} for metrics: {e}; pick another address with --metrics-listen")
+            })?;
+            let router = yundong_server::metrics::router(state.clone());
+            // The same hardened listener as the main one (timeouts, header and connection bounds).
+            let limits = state.config.limits.clone();
+            Some((
+                listener.local_addr()?,
+                tokio::spawn(yundong_server::listener::run(
+                    listener,
+                    router,
+                    limits,
+                    std::future::pending(),
+                )),
+            ))
+        }
+        None => None,
+    };
     println!("yundong {} serving on {base}", env!("CARGO_PKG_VERSION"));
     println!("  database:   {}", redact_url(&url));
     match (&fresh_token, &env_token) {
@@ -217,6 +245,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     );
     println!("  API docs:   {base}/docs/");
     println!("  pages:      {base}/ui/ (sign in with a user's token)");
+    match (&metrics_server, args.no_metrics) {
+        (_, true) => println!("  metrics:    off (--no-metrics)"),
+        (Some((at, _)), _) => println!("  metrics:    http://{at}/metrics   readiness: {base}/readyz"),
+        (None, _) => println!("  metrics:    {base}/metrics   readiness: {base}/readyz"),
+    }
     if let Some(demo) = &demo {
         println!(
             "  demo data:  {}",
@@ -234,6 +267,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         println!("  dev clock:  POST {base}/admin/v1/clock/advance {{\"seconds\": N}}");
     }
     yundong_server::serve(listener, state, shutdown_signal()).await?;
+    if let Some((_, task)) = metrics_server {
+        task.abort();
+    }
     store.close().await;
     Ok(())
 }

@@ -58,6 +58,30 @@ pub struct Feed {
     /// Notified after every read (or failed read) once the position is released.
     read_done: Notify,
     pruning: std::sync::Arc<AtomicBool>,
+    stats: Counters,
+}
+
+/// Counters for metrics, kept beside the work (relaxed atomics).
+#[derive(Default)]
+struct Counters {
+    reads: AtomicU64,
+    events: AtomicU64,
+    read_micros: AtomicU64,
+    flushes: AtomicU64,
+    /// Microseconds from `origin` to the end of the last applied read, plus one (0: none yet).
+    last_read: AtomicU64,
+    origin: std::sync::OnceLock<Instant>,
+}
+
+/// What this node has read from the feed so far.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedStats {
+    pub reads: u64,
+    pub events: u64,
+    pub read_seconds: f64,
+    pub flushes: u64,
+    /// Seconds since the last read was applied; `None` before the first.
+    pub lag_seconds: Option<f64>,
 }
 
 struct NotifyOnDrop<'a>(&'a Notify);
@@ -111,6 +135,7 @@ impl Feed {
             ticks: RwLock::default(),
             read_done: Notify::new(),
             pruning: std::sync::Arc::default(),
+            stats: Counters::default(),
         }
     }
 
@@ -191,7 +216,34 @@ impl Feed {
         pos.last_read = Some(started);
         self.note_top(pos, started, changes.top_id);
         self.applied.store(n, Ordering::Release);
+        let stats = &self.stats;
+        let origin = *stats.origin.get_or_init(|| started);
+        stats.reads.fetch_add(1, Ordering::Relaxed);
+        stats.events.fetch_add(changes.events.len() as u64, Ordering::Relaxed);
+        stats
+            .read_micros
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        stats
+            .last_read
+            .store(origin.elapsed().as_micros() as u64 + 1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Counters for metrics.
+    pub fn stats(&self) -> FeedStats {
+        let s = &self.stats;
+        let last = s.last_read.load(Ordering::Relaxed);
+        let lag_seconds = match (last, s.origin.get()) {
+            (1.., Some(origin)) => Some((origin.elapsed().as_micros() as u64).saturating_sub(last - 1) as f64 / 1e6),
+            _ => None,
+        };
+        FeedStats {
+            reads: s.reads.load(Ordering::Relaxed),
+            events: s.events.load(Ordering::Relaxed),
+            read_seconds: s.read_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            flushes: s.flushes.load(Ordering::Relaxed),
+            lag_seconds,
+        }
     }
 
     /// The current stamp, without reading the feed.
@@ -211,6 +263,7 @@ impl Feed {
         let Ok(mut t) = self.ticks.write() else { return };
         if stale || users.contains(&EVERYONE) || t.users.len() + users.len() > MAX_USERS {
             t.flush();
+            self.stats.flushes.fetch_add(1, Ordering::Relaxed);
             if stale || users.contains(&EVERYONE) {
                 return;
             }

@@ -39,6 +39,19 @@ pub struct Entries<K, V> {
     loading: [tokio::sync::Mutex<()>; LOAD_STRIPES],
     hits: AtomicU64,
     misses: AtomicU64,
+    loads: AtomicU64,
+}
+
+/// A cache's counters since the node started, and its size now.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheCounts {
+    /// Answers served from this node's copy (including after waiting for a concurrent load of the key).
+    pub hits: u64,
+    /// Calls that did not find the key at first look.
+    pub misses: u64,
+    /// Loads from the database.
+    pub loads: u64,
+    pub entries: usize,
 }
 
 /// What a load gives: the value, the users it depends on, and its cost in bytes.
@@ -56,6 +69,7 @@ impl<K: Eq + Hash, V> Entries<K, V> {
             loading: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            loads: AtomicU64::new(0),
         }
     }
 
@@ -82,6 +96,7 @@ impl<K: Eq + Hash, V> Entries<K, V> {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(hit);
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let stripe = {
             let mut h = std::hash::DefaultHasher::new();
             key.hash(&mut h);
@@ -92,7 +107,7 @@ impl<K: Eq + Hash, V> Entries<K, V> {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(hit);
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
+        self.loads.fetch_add(1, Ordering::Relaxed);
         let loaded = load().await?;
         let entry = Entry {
             stamp,
@@ -104,7 +119,17 @@ impl<K: Eq + Hash, V> Entries<K, V> {
 
     /// (answers served from this node's copy, answers loaded) so far.
     pub fn counts(&self) -> (u64, u64) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+        (self.hits.load(Ordering::Relaxed), self.loads.load(Ordering::Relaxed))
+    }
+
+    /// Every counter, and the number of entries held now.
+    pub fn stats(&self) -> CacheCounts {
+        CacheCounts {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            loads: self.loads.load(Ordering::Relaxed),
+            entries: self.map.lock().map_or(0, |m| m.0.len()),
+        }
     }
 
     /// Keep `entry` for `key`, costing about `cost` bytes.

@@ -9,6 +9,7 @@
 use tokio::sync::{mpsc, oneshot};
 use yundong_store::{StepWrite, Store, StoreError};
 
+use crate::metrics::StepMetrics;
 use crate::state::AppState;
 
 /// The source id of a user's phone (client API); device apps use their own app id.
@@ -43,9 +44,9 @@ pub struct StepWriter {
 
 impl StepWriter {
     /// Start the writer task on the current tokio runtime.
-    pub fn start(store: Store) -> StepWriter {
+    pub fn start(store: Store, metrics: StepMetrics) -> StepWriter {
         let (tx, rx) = mpsc::channel(16_384);
-        tokio::spawn(run(store, rx));
+        tokio::spawn(run(store, rx, metrics));
         StepWriter { tx }
     }
 
@@ -63,17 +64,22 @@ impl StepWriter {
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::Receiver<(StepWrite, Reply)>) {
+async fn run(store: Store, mut rx: mpsc::Receiver<(StepWrite, Reply)>, metrics: StepMetrics) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let writes: Vec<StepWrite> = batch.iter().map(|(w, _)| *w).collect();
-        match store.put_steps_batch(&writes).await {
+        let started = std::time::Instant::now();
+        let result = store.put_steps_batch(&writes).await;
+        metrics.batch_size.observe(writes.len() as f64);
+        metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
+        match result {
             Ok(totals) => {
                 for ((_, reply), total) in batch.drain(..).zip(totals) {
                     let _ = reply.send(Ok(total));
                 }
             }
             Err(e) => {
+                metrics.failed_batches.inc();
                 tracing::error!(error = %e, uploads = batch.len(), "step batch failed; nothing in it was acknowledged");
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(Err(e.to_string()));

@@ -7,5 +7,6 @@ mod durable;
 mod first_hour;
 mod log_secrets;
 mod operator;
+mod ops;
 mod process;
 mod walkthrough;

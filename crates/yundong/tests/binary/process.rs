@@ -88,6 +88,14 @@ impl Server {
     }
 }
 
+impl Drop for Server {
+    /// A test that fails before stopping its server must not leave the process behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// POST a JSON body (with an optional bearer token) and parse the JSON answer.
 pub async fn post(http: &reqwest::Client, url: String, bearer: Option<&str>, body: Value) -> Value {
     let mut req = http.post(url).json(&body);
