@@ -325,8 +325,10 @@ async fn restore_refuses_what_is_not_a_backup() {
         "--database",
         &target,
     ]);
+    // A fresh PostgreSQL database exists but holds no tables; a fresh SQLite path does not exist at all.
     assert!(
-        !empty.status.success() && stderr(&empty).contains("nothing to back up"),
+        !empty.status.success()
+            && (stderr(&empty).contains("nothing to back up") || stderr(&empty).contains("no database at")),
         "{}",
         stderr(&empty)
     );
