@@ -39,6 +39,12 @@ pub struct Config {
     /// caches; events are pruned `feed_retain` after a node saw them as the newest. Real time, not the dev clock.
     pub feed_max_gap: std::time::Duration,
     pub feed_retain: std::time::Duration,
+    /// The request journal's size cap in rows (0 turns the journal off, and with it `rid/get` answers 76001), and
+    /// the age after which rows are dropped (7 days: WeChat keeps rids 7 days). Docs: docs/WECHAT.md.
+    pub journal_size: i64,
+    pub journal_max_age: i64,
+    /// Quota clears per app per calendar month (`/cgi-bin/clear_quota` and `/v2` together; WeChat: 10) → 48006.
+    pub quota_clears_per_month: i64,
 }
 
 impl Default for Config {
@@ -62,6 +68,9 @@ impl Default for Config {
             body_limit: 64 * 1024,
             feed_max_gap: std::time::Duration::from_secs(60),
             feed_retain: std::time::Duration::from_secs(120),
+            journal_size: 100_000,
+            journal_max_age: 7 * 86_400,
+            quota_clears_per_month: 10,
         }
     }
 }

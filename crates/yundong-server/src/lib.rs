@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 mod http;
+pub mod journal;
 pub mod openapi;
 pub mod secrets;
 pub mod service;
@@ -46,6 +47,10 @@ pub fn router(state: AppState) -> Router {
             .merge(ui::routes())
             .fallback(http::fallback)
             .method_not_allowed_fallback(http::method_not_allowed)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                journal::layer::wechat,
+            ))
             .with_state(state),
         body_limit,
     )
@@ -89,10 +94,18 @@ pub async fn serve(
                 if let Err(e) = state.store.purge_expired_share(now - 86_400).await {
                     tracing::warn!(error = %e, "janitor could not purge expired share files and tickets");
                 }
+                if let Err(e) = state
+                    .store
+                    .prune_journal(now - state.config.journal_max_age, state.config.journal_size)
+                    .await
+                {
+                    tracing::warn!(error = %e, "janitor could not prune the request journal");
+                }
             }
         })
     };
     let app = router(state);
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     janitor.abort();
     result

@@ -8,6 +8,7 @@ use yundong_store::{AppRow, Store, StoreError};
 use crate::cache::Caches;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::journal::Journal;
 use crate::secrets;
 use crate::service::steps::StepWriter;
 
@@ -24,6 +25,8 @@ pub struct AppState {
     pub cloud_key: Arc<[u8; 32]>,
     /// Answers cached on this node, kept coherent through the database's change feed.
     pub cache: Arc<Caches>,
+    /// This node's request-journal writer.
+    pub journal: Journal,
     apps: Arc<AppCache>,
     /// User ids by token hash. A token never changes owner and users are never deleted, so a mapping read once stays
     /// true on every node. Bounded: cleared when it reaches `USER_CACHE_MAX` entries.
@@ -55,12 +58,20 @@ impl AppState {
     /// Build the state; starts the step writer, so call it inside a tokio runtime.
     pub fn new(store: Store, config: Config, admin_token_hash: String, cloud_key: [u8; 32]) -> Self {
         let steps = StepWriter::start(store.clone());
+        let clock = Arc::new(Clock::default());
+        let journal = Journal::start(
+            store.clone(),
+            clock.clone(),
+            config.journal_size,
+            config.journal_max_age,
+        );
         AppState {
+            journal,
             steps,
             cache: Arc::new(Caches::new(store.clone(), &config)),
             store,
             config: Arc::new(config),
-            clock: Arc::new(Clock::default()),
+            clock,
             admin_token_hash: admin_token_hash.into(),
             cloud_key: Arc::new(cloud_key),
             apps: Arc::default(),

@@ -8,6 +8,7 @@ mod accounts;
 mod auth;
 mod bulk;
 mod changes;
+mod journal;
 mod misc;
 mod share;
 mod social;
@@ -23,6 +24,7 @@ pub use accounts::{AppRow, NewApp, UserRow};
 pub use auth::{ExchangeError, ExchangeRequest, Exchanged, Gate, SESSION_TOUCH_STEP, SessionRow, TokenRow};
 pub use bulk::{BulkTable, Val};
 pub use changes::{Changes, Cursor, EVERYONE, Event, FeedReader};
+pub use journal::{JournalEntry, JournalRow};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
     TempFileMeta,

@@ -21,7 +21,7 @@ fn integer(params: &WxParams, name: &str) -> Result<i64, WxError> {
 
 /// `GET|POST /hardware/bracelet/setstep?access_token&openid&timestamp&step`.
 ///
-/// `step` is the device's absolute total for the local day containing `timestamp`; a later report from the same app
+/// Parameters are read from the query string only; a body is ignored. `step` is the device's absolute total for the local day containing `timestamp`; a later report from the same app
 /// for that day replaces it. The day's total is the highest over all sources, capped at 98,800. The day must lie in
 /// the 31-day window and `timestamp` may not be in the future.
 #[utoipa::path(
