@@ -108,16 +108,16 @@ async fn run(store: Store, clock: Arc<Clock>, size: i64, max_age: i64, mut rx: m
             since_prune += batch.len() as i64;
             batch.clear();
         }
-        // A flush is answered after the batch holding everything queued before it.
-        for ack in acks.drain(..) {
-            let _ = ack.send(());
-        }
         if last_prune.elapsed() >= PRUNE_EVERY || since_prune >= (size / 10).max(1) {
             if let Err(e) = store.prune_journal(clock.now() - max_age, size).await {
                 tracing::warn!(error = %e, "request journal: could not prune");
             }
             last_prune = Instant::now();
             since_prune = 0;
+        }
+        // A flush is answered after the batch holding everything queued before it is stored (and pruned).
+        for ack in acks.drain(..) {
+            let _ = ack.send(());
         }
     }
 }
