@@ -97,6 +97,14 @@ impl ClientError {
         }
     }
 
+    /// An outcome reported with an errMsg WeChat writes in its own way (HTTP 200), byte for byte.
+    pub fn exact(err_msg: &str) -> Self {
+        ClientError {
+            status: StatusCode::OK,
+            err_msg: err_msg.to_owned(),
+        }
+    }
+
     /// A request that cannot be served as sent.
     pub fn status(status: StatusCode, api: &str, reason: impl AsRef<str>) -> Self {
         ClientError {
