@@ -38,6 +38,9 @@ pub struct ServeArgs {
     /// `wx.login` codes allowed per user per minute.
     #[arg(long, env = "YUNDONG_LOGIN_CODES_PER_MINUTE", default_value_t = 300)]
     pub login_codes_per_minute: i64,
+    /// Rows the request journal keeps (newest first; also at most 7 days). 0 turns the journal off.
+    #[arg(long, env = "YUNDONG_JOURNAL_SIZE", default_value_t = 100_000)]
+    pub journal_size: u32,
     /// Seed a small demo data set first if the database has no users yet.
     #[arg(long)]
     pub demo: bool,
@@ -109,6 +112,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         code_exchanges_per_minute: args.code_exchanges_per_minute,
         token_daily_quota: args.token_daily_quota,
         login_codes_per_minute: args.login_codes_per_minute,
+        journal_size: i64::from(args.journal_size),
         ..Config::default()
     };
     let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;
