@@ -122,7 +122,6 @@ async fn rids_are_kept_seven_days_and_only_their_app_reads_them() {
     let s = TestServer::spawn().await;
     let app = s.app().await;
     let other = s.app().await;
-    let token = s.access_token(&app).await;
     let v = s.get_json(&format!("/cgi-bin/token?appid={}", app.appid)).await.1;
     let rid = rid_of(&v);
     // Another app may not read it.

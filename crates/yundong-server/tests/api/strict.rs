@@ -386,7 +386,7 @@ async fn get_style_apis_read_the_query_only() {
     };
     // (path without parameters, the parameters, the errcode when they are only in a body, whether /sns)
     let code = s.login_code(&user.token, a).await;
-    let cases: Vec<(&str, Vec<(&str, String)>, ErrCode, bool)> = vec![
+    let cases: Vec<GetStyleCase> = vec![
         (
             "/cgi-bin/token",
             vec![
@@ -471,6 +471,9 @@ async fn get_style_apis_read_the_query_only() {
     let v = post_raw(&s, &format!("/wxa/resetusersessionkey?{q}"), b"garbage").await;
     assert_eq!(v["errcode"], 0, "{v}");
 }
+
+/// (path, its parameters, the errcode when they are only in a body, whether the path is `/sns`).
+type GetStyleCase = (&'static str, Vec<(&'static str, String)>, ErrCode, bool);
 
 fn serde_urlencoded_pairs(q: &str) -> Value {
     Value::Object(
