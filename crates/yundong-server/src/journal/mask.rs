@@ -127,7 +127,7 @@ mod tests {
             r#"{"appid":"wx1","nested":[{"session_key":"***"}],"secret":"***"}"#
         );
         assert_eq!(body(b"appid=wx1&appsecret=s3cr3t"), "appid=wx1&appsecret=***");
-        assert_eq!(body(b"\x00\xffsecret s3cr3t"), "<14 bytes, neither JSON nor a form>");
+        assert_eq!(body(b"\x00\xffsecret s3cr3t"), "<15 bytes, neither JSON nor a form>");
         assert_eq!(body(b"  \n"), "");
     }
 

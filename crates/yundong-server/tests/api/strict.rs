@@ -616,10 +616,9 @@ async fn a_forced_stable_token_within_30_s_is_the_current_token() {
     s.advance(10).await;
     let second = post(&s, "/cgi-bin/stable_token", &body).await;
     assert_eq!(second["access_token"], first["access_token"], "{second}");
-    assert_eq!(
-        second["expires_in"], 7190,
-        "answered as normal mode: the remaining life"
-    );
+    // Answered as normal mode: the remaining life (the real clock may tick between the calls).
+    let left = second["expires_in"].as_i64().unwrap();
+    assert!((7185..=7190).contains(&left), "{second}");
     s.advance(21).await;
     let third = post(&s, "/cgi-bin/stable_token", &body).await;
     assert_ne!(
