@@ -74,17 +74,22 @@ pub async fn wechat(State(state): State<AppState>, mut req: Request, next: Next)
     let (parts, body) = res.into_parts();
     let bytes = to_bytes(body, MAX_RESPONSE).await.unwrap_or_default();
     let failure = parts.extensions.get::<WxFailure>();
-    let (errcode, errmsg) = match failure {
+    // A failure's body is ours and holds no secret: kept as answered, without parsing it again. A success body may
+    // hold a token or a session_key: masked.
+    let (errcode, errmsg, response) = match failure {
         Some(f) => (
             Some(i64::from(f.code.code())),
             Some(family.errmsg(f.code.message(), &f.rid)),
+            String::from_utf8_lossy(&bytes).into_owned(),
         ),
         None => match serde_json::from_slice::<Value>(&bytes) {
-            Ok(v) => (
-                v.get("errcode").and_then(Value::as_i64),
-                v.get("errmsg").and_then(Value::as_str).map(str::to_owned),
-            ),
-            Err(_) => (None, None),
+            Ok(mut v) => {
+                let errcode = v.get("errcode").and_then(Value::as_i64);
+                let errmsg = v.get("errmsg").and_then(Value::as_str).map(str::to_owned);
+                mask::json(&mut v);
+                (errcode, errmsg, mask::cut(v.to_string()))
+            }
+            Err(_) => (None, None, mask::body(&bytes)),
         },
     };
     state.journal.record(JournalEntry {
@@ -101,7 +106,7 @@ pub async fn wechat(State(state): State<AppState>, mut req: Request, next: Next)
         rid: failure.map(|f| f.rid.clone()),
         latency_ms,
         fault_id: None,
-        response: mask::body(&bytes),
+        response,
         client_ip,
     });
     Response::from_parts(parts, Body::from(bytes))

@@ -18,7 +18,8 @@ pub fn is_secret(name: &str) -> bool {
         || name.contains("session_key")
 }
 
-fn cut(mut text: String) -> String {
+/// `text`, cut to [`MAX_TEXT`] bytes (at a character boundary) and marked when longer.
+pub fn cut(mut text: String) -> String {
     if text.len() > MAX_TEXT {
         let mut end = MAX_TEXT;
         while !text.is_char_boundary(end) {

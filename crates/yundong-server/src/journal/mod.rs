@@ -23,6 +23,8 @@ use crate::clock::Clock;
 const QUEUE: usize = 16_384;
 /// Entries stored per transaction at most.
 const BATCH: usize = 1_024;
+/// How long the writer lets entries gather before it stores a batch that is not already large.
+const GATHER: Duration = Duration::from_millis(20);
 /// How often the writer prunes at least (real time).
 const PRUNE_EVERY: Duration = Duration::from_secs(30);
 
@@ -91,6 +93,11 @@ async fn run(store: Store, clock: Arc<Clock>, size: i64, max_age: i64, mut rx: m
     let mut last_prune = Instant::now();
     let mut since_prune: i64 = 0;
     while let Some(first) = rx.recv().await {
+        // Under load, let a batch gather for a moment: fewer, larger transactions hold the (SQLite: single) writer
+        // for less time in all. A flush waits at most this long.
+        if rx.len() < BATCH / 4 {
+            tokio::time::sleep(GATHER).await;
+        }
         let mut next = Some(first);
         while let Some(msg) = next.take() {
             match msg {
