@@ -2,6 +2,8 @@
 //! (`/cgi-bin/openapi/rid/get`) and by id (the admin journal), bounded by age and by a row cap.
 //! Also the per-month record of quota clears.
 
+use std::sync::LazyLock;
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -37,8 +39,55 @@ pub struct JournalRow {
 const COLUMNS: &str = "at, method, path, appid, query, body, status, errcode, errmsg, detail, rid, latency_ms, \
                        fault_id, response, client_ip";
 const PER_ROW: usize = 15;
-/// Rows per INSERT statement: 15 parameters each stays far below both engines' parameter limits.
-const ROWS_PER_STATEMENT: usize = 200;
+/// Rows per multi-row INSERT statement (15 parameters each: far below both engines' parameter limits).
+const ROWS_PER_STATEMENT: usize = 32;
+
+/// `INSERT … VALUES (…), (…), …` for `rows` rows, placeholders numbered in order.
+fn insert_sql(rows: usize) -> String {
+    let mut sql = format!("INSERT INTO request_journal ({COLUMNS}) VALUES ");
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..PER_ROW {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", i * PER_ROW + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+static INSERT_ONE: LazyLock<String> = LazyLock::new(|| insert_sql(1));
+static INSERT_MANY: LazyLock<String> = LazyLock::new(|| insert_sql(ROWS_PER_STATEMENT));
+
+async fn insert_rows(conn: &mut sqlx::AnyConnection, rows: &[JournalEntry], sql: &'static str) -> Result<()> {
+    // Built from fixed column names and numbered placeholders only; every value is bound.
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for e in rows {
+        q = q
+            .bind(e.at)
+            .bind(&e.method)
+            .bind(&e.path)
+            .bind(&e.appid)
+            .bind(&e.query)
+            .bind(&e.body)
+            .bind(e.status)
+            .bind(e.errcode)
+            .bind(&e.errmsg)
+            .bind(&e.detail)
+            .bind(&e.rid)
+            .bind(e.latency_ms)
+            .bind(&e.fault_id)
+            .bind(&e.response)
+            .bind(&e.client_ip);
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
 
 fn row_to_entry(r: &AnyRow) -> Result<JournalRow> {
     Ok(JournalRow {
@@ -64,48 +113,20 @@ fn row_to_entry(r: &AnyRow) -> Result<JournalRow> {
 }
 
 impl Store {
-    /// Append `entries` in one transaction (multi-row INSERTs), in order.
+    /// Append `entries` in one transaction, in order. Rows go in statements of exactly [`ROWS_PER_STATEMENT`] rows,
+    /// and the remainder one row per statement, so that only two SQL texts exist and both stay prepared: a
+    /// statement per batch size would be prepared again for nearly every batch.
     pub async fn append_journal(&self, entries: &[JournalEntry]) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
         let mut tx = self.writer.begin().await?;
-        for chunk in entries.chunks(ROWS_PER_STATEMENT) {
-            let mut sql = format!("INSERT INTO request_journal ({COLUMNS}) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('(');
-                for c in 0..PER_ROW {
-                    if c > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!("${}", i * PER_ROW + c + 1));
-                }
-                sql.push(')');
-            }
-            // Built from fixed column names and numbered placeholders only; every value is bound.
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for e in chunk {
-                q = q
-                    .bind(e.at)
-                    .bind(&e.method)
-                    .bind(&e.path)
-                    .bind(&e.appid)
-                    .bind(&e.query)
-                    .bind(&e.body)
-                    .bind(e.status)
-                    .bind(e.errcode)
-                    .bind(&e.errmsg)
-                    .bind(&e.detail)
-                    .bind(&e.rid)
-                    .bind(e.latency_ms)
-                    .bind(&e.fault_id)
-                    .bind(&e.response)
-                    .bind(&e.client_ip);
-            }
-            q.execute(&mut *tx).await?;
+        let mut chunks = entries.chunks_exact(ROWS_PER_STATEMENT);
+        for chunk in &mut chunks {
+            insert_rows(&mut tx, chunk, &INSERT_MANY).await?;
+        }
+        for entry in chunks.remainder() {
+            insert_rows(&mut tx, std::slice::from_ref(entry), &INSERT_ONE).await?;
         }
         tx.commit().await?;
         Ok(())
