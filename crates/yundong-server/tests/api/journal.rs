@@ -211,3 +211,31 @@ async fn rids_are_found_across_nodes() {
     assert_eq!(errcode(&found), 0, "{found}");
     assert_eq!(found["request"]["request_url"], format!("appid={}", app.appid));
 }
+
+/// A burst stores every entry, in batches of any size (the store writes them in statements of 64, 16, 4 and 1 rows).
+#[tokio::test]
+async fn a_burst_is_journaled_whole() {
+    let s = TestServer::spawn().await;
+    let tasks: Vec<_> = (0..300)
+        .map(|_| {
+            let (http, url) = (s.http.clone(), s.url("/cgi-bin/token?appid=wx0000000000000000"));
+            tokio::spawn(async move { http.get(url).send().await.unwrap().json::<Value>().await.unwrap() })
+        })
+        .collect();
+    let mut rids = Vec::new();
+    for t in tasks {
+        rids.push(rid_of(&t.await.unwrap()));
+    }
+    s.state.journal.flush().await;
+    let rows = s.state.store.journal_after(0, 10_000).await.unwrap();
+    let mut stored: Vec<String> = rows.iter().filter_map(|r| r.entry.rid.clone()).collect();
+    rids.sort();
+    stored.sort();
+    assert_eq!(stored, rids, "every answered rid is stored once");
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids ascend");
+    assert!(
+        rows.iter()
+            .all(|r| r.entry.errcode == Some(40013) && r.entry.status == 200)
+    );
+}
