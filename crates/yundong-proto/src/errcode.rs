@@ -1,7 +1,8 @@
 //! The WeChat errcode catalog: one row per code, used by the server to answer and by the SDK to classify.
 //!
-//! WeChat answers every failure with HTTP 200 and a body `{"errcode": N, "errmsg": "…, rid: …"}`; clients branch on
-//! the number, a few string-match the text, so both are reproduced as WeChat writes them (spec §3.1).
+//! WeChat answers every failure with HTTP 200 and a body `{"errcode": N, "errmsg": "<text>, rid: …"}` (`/sns/*`) or
+//! `"<text> rid: …"` (every other family, see [`Family`]); clients branch on the number, a few string-match the
+//! text, so both are reproduced as WeChat writes them (docs/WECHAT.md).
 
 use serde::{Deserialize, Serialize};
 
