@@ -355,7 +355,7 @@ describe('小程序模拟器', () => {
     await page.click('#add-record');
     await page.click('#share');
     await page.waitForSelector('#share-result .errmsg');
-    assert.equal(await page.textContent('#share-result .errmsg'), 'shareToWeRun:fail has no permission');
+    assert.equal(await page.textContent('#share-result .errmsg'), 'shareToWeRun: fail has no permission');
     assert.equal(await page.locator('[data-wx-dialog="shareToWeRun"]').count(), 0);
 
     // From the fitness app, cancelling the dialog stores nothing.
@@ -423,7 +423,7 @@ describe('wx.js', () => {
     assert.deepEqual(out.setting, { 'scope.werun': true });
     assert.equal(out.asked, 1);
     assert.match(out.badRecord, /^shareToWeRun:fail /);
-    assert.equal(out.noPermission, 'shareToWeRun:fail has no permission');
+    assert.equal(out.noPermission, 'shareToWeRun: fail has no permission');
     assert.equal(out.askedAfter, 1, 'no shareToWeRun dialog for a refused call');
     assert.equal(out.invalidScope, 'authorize:fail invalid scope');
     assert.deepEqual(out.canIUse, [true, true, false]);

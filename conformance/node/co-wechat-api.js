@@ -96,8 +96,10 @@ async function main() {
       /Invalid Watermark/);
   });
 
-  await r.check('reused code -> WeChatAPIError code 40163 (number)', async () => {
-    await expectErrcode(40163, api.code2Session(s.code));
+  await r.check('reused code -> WeChatAPIError code 40163 (number), message `code been used, rid: …`', async () => {
+    const e = await expectErrcode(40163, api.code2Session(s.code));
+    assert.match(e.message, /^code been used, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/, e.message);
+    s.usedRid = e.message.split(' rid: ')[1];
   });
 
   await r.check('bogus code -> WeChatAPIError code 40029 (number)', async () => {
@@ -107,7 +109,26 @@ async function main() {
   await r.check('wrong secret -> WeChatAPIError code 40125 (number) at code2Session and at cgi-bin/token', async () => {
     const bad = coApi(APPID, '0'.repeat(32));
     await expectErrcode(40125, bad.code2Session(await h.wxLogin(user, APPID)));
-    await expectErrcode(40125, bad.ensureAccessToken());
+    const e = await expectErrcode(40125, bad.ensureAccessToken());
+    assert.match(e.message, /^invalid appsecret rid: [0-9a-f-]{26}$/, `cgi-bin: no comma before rid: ${e.message}`);
+  });
+
+  await r.check('rid/get (request + postJSON on prefix) answers the failed call with secrets masked; errors typed', async () => {
+    const { accessToken } = await api.ensureAccessToken();
+    const url = `${api.prefix}openapi/rid/get?access_token=${accessToken}`;
+    const res = await api.request(url, postJSON({ rid: s.usedRid }));
+    assert.equal(res.errcode, 0, JSON.stringify(res));
+    assert.match(res.request.request_url, /(^|&)secret=\*\*\*(&|$)/, res.request.request_url);
+    assert.match(res.request.request_url, /(^|&)js_code=\*\*\*(&|$)/, res.request.request_url);
+    assert.ok(!res.request.request_url.includes(SECRET));
+    await expectErrcode(76002, api.request(url, postJSON({ rid: 'nope' })));
+    const e = await expectErrcode(76001, api.request(url, postJSON({ rid: '00000000-00000000-00000000' })));
+    assert.match(e.message, /^rid not found, please check rid: /, e.message);
+  });
+
+  await r.check('parameters only where WeChat reads them: a JSON body to cgi-bin/token is 41002', async () => {
+    await expectErrcode(41002, api.request(`${api.prefix}token`,
+      postJSON({ grant_type: 'client_credential', appid: APPID, secret: SECRET })));
   });
 
   await r.check('checksession with the HMAC signature (co-wechat-api request on wxaPrefix)', async () => {
@@ -118,6 +139,9 @@ async function main() {
     const ok = await api.request(`${api.wxaPrefix}checksession?${q(h.signature(s.sess.session_key))}`);
     assert.equal(Number(ok.errcode), 0, JSON.stringify(ok));
     await expectErrcode(87009, api.request(`${api.wxaPrefix}checksession?${q(h.signature('AAAAAAAAAAAAAAAAAAAAAA=='))}`));
+    // Keyed with the 16 decoded bytes instead of the base64 text: 87009, as WeChat answers.
+    const raw = require('node:crypto').createHmac('sha256', Buffer.from(s.sess.session_key, 'base64')).update('').digest('hex');
+    await expectErrcode(87009, api.request(`${api.wxaPrefix}checksession?${q(raw)}`));
   });
 
   await r.check('getopendata with the cloudID returns the same WeRun data (co-wechat-api request + postJSON)', async () => {

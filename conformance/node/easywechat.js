@@ -43,8 +43,9 @@ async function expectErrcode(code, promise) {
   const body = JSON.parse(m[1]);
   assert.equal(typeof body.errcode, 'number', `errcode is ${typeof body.errcode}: ${m[1]}`);
   assert.equal(body.errcode, code, err.message);
-  assert.match(body.errmsg, /, rid: /);
-  return err;
+  // WeChat's text, then the rid: `, rid: ` on /sns/*, ` rid: ` (no comma) elsewhere; checked per call by the caller.
+  assert.match(body.errmsg, / rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/);
+  return body;
 }
 
 async function main() {
@@ -100,8 +101,10 @@ async function main() {
       /Fail to decrypt data/);
   });
 
-  await r.check('reused code -> errcode 40163 (number) in the thrown Error', async () => {
-    await expectErrcode(40163, app.getUtils().codeToSession(s.code));
+  await r.check('reused code -> errcode 40163 (number) in the thrown Error, errmsg `code been used, rid: …`', async () => {
+    const body = await expectErrcode(40163, app.getUtils().codeToSession(s.code));
+    assert.match(body.errmsg, /^code been used, rid: /);
+    s.usedRid = body.errmsg.split(' rid: ')[1];
   });
 
   await r.check('bogus code -> errcode 40029 (number)', async () => {
@@ -111,7 +114,30 @@ async function main() {
   await r.check('wrong secret -> errcode 40125 (number) at code2session and at cgi-bin/token', async () => {
     const bad = miniApp(APPID, '0'.repeat(32));
     await expectErrcode(40125, bad.getUtils().codeToSession(await h.wxLogin(user, APPID)));
-    await expectErrcode(40125, bad.getAccessToken().getToken());
+    const body = await expectErrcode(40125, bad.getAccessToken().getToken());
+    assert.match(body.errmsg, /^invalid appsecret rid: /, 'cgi-bin errmsgs carry no comma before rid');
+  });
+
+  await r.check('rid/get (getClient().postJson) answers the failed call, js_code and secret masked', async () => {
+    const res = (await app.getClient().postJson('cgi-bin/openapi/rid/get', { rid: s.usedRid })).toObject();
+    assert.equal(res.errcode, 0, JSON.stringify(res));
+    const url = res.request.request_url;
+    assert.match(url, /js_code=\*\*\*/, url);
+    assert.match(url, /secret=\*\*\*/, url);
+    assert.ok(!url.includes(SECRET) && !url.includes(s.code), url);
+    assert.equal(JSON.parse(res.request.response_body).errcode, 40163);
+    const missing = (await app.getClient().postJson('cgi-bin/openapi/rid/get', { rid: '00000000-00000000-00000000' })).toObject();
+    assert.equal(missing.errcode, 76001, JSON.stringify(missing));
+  });
+
+  await r.check('quota/get and clear_quota (getClient().postJson): counted, then reset', async () => {
+    const q = (await app.getClient().postJson('cgi-bin/openapi/quota/get', { cgi_path: '/cgi-bin/token' })).toObject();
+    assert.equal(q.errcode, 0, JSON.stringify(q));
+    assert.ok(q.quota.used >= 1 && q.quota.daily_limit === 2000, JSON.stringify(q));
+    const c = (await app.getClient().postJson('cgi-bin/clear_quota', { appid: APPID })).toObject();
+    assert.deepEqual(c, { errcode: 0, errmsg: 'ok' });
+    const after = (await app.getClient().postJson('cgi-bin/openapi/quota/get', { cgi_path: '/cgi-bin/token' })).toObject();
+    assert.equal(after.quota.used, 0, JSON.stringify(after));
   });
 
   await r.check('checksession with the HMAC signature (getClient().get on wxa/checksession)', async () => {
@@ -122,6 +148,13 @@ async function main() {
       params: { ...params, signature: h.signature('AAAAAAAAAAAAAAAAAAAAAA==') },
     });
     assert.equal(bad.toObject().errcode, 87009, JSON.stringify(bad.toObject()));
+    // Keyed with the 16 decoded bytes instead of the base64 text: WeChat refuses it, so do we.
+    const raw = require('node:crypto').createHmac('sha256', Buffer.from(s.sess.session_key, 'base64')).update('').digest('hex');
+    const rawKey = await app.getClient().get('wxa/checksession', { params: { ...params, signature: raw } });
+    assert.equal(rawKey.toObject().errcode, 87009, JSON.stringify(rawKey.toObject()));
+    // Parameters in a body are not read: the query lacks openid.
+    const inBody = (await app.getClient().postJson('wxa/checksession', params)).toObject();
+    assert.equal(inBody.errcode, 41009, JSON.stringify(inBody));
     // No isFailed() assertion: node-easywechat 3.6.2 applies its errcode judge only to text/* responses
     // (HttpClientResponse.isFailed), and DESIGN §3.1 / clients.md §3.3 require application/json.
   });

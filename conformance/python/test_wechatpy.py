@@ -7,9 +7,11 @@ https://api.weixin.qq.com/ to the server.
 Run by conformance/run.sh, which sets YUNDONG_BASE and YUNDONG_ADMIN_TOKEN. Exits 1 if any check fails.
 """
 
+import base64
 import hashlib
 import hmac
 import json
+import re
 import sys
 import time
 import traceback
@@ -147,9 +149,53 @@ def _():
     raise AssertionError("decrypt_message accepted another app's payload")
 
 
-@check("reused code -> WeChatClientException errcode 40163")
+RID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}")
+
+
+def caught(fn, *args):
+    """The WeChatClientException fn(*args) raises."""
+    try:
+        got = fn(*args)
+    except WeChatClientException as e:
+        return e
+    raise AssertionError(f"expected WeChatClientException, call returned {got!r}")
+
+
+@check("reused code -> WeChatClientException errcode 40163, errmsg `code been used, rid: …`")
 def _():
     expect_errcode(40163, client.wxa.code_to_session, state["code"])
+    e = caught(client.wxa.code_to_session, state["code"])
+    text, _, rid = e.errmsg.partition(", rid: ")
+    assert text == "code been used" and RID.fullmatch(rid), e.errmsg
+    state["used_rid"] = rid
+
+
+@check("rid/get (client.post on cgi-bin/openapi/rid/get) answers the failed call, secret and js_code masked")
+def _():
+    res = client.post(BASE + "cgi-bin/openapi/rid/get", data={"rid": state["used_rid"]})
+    req = res["request"]
+    pairs = dict(p.split("=", 1) for p in req["request_url"].split("&"))
+    assert pairs.get("secret") == "***" and pairs.get("js_code") == "***", req
+    assert SECRET not in json.dumps(res) and state["code"] not in json.dumps(res), req
+    assert json.loads(req["response_body"])["errcode"] == 40163, req
+    e = caught(lambda: client.post(BASE + "cgi-bin/openapi/rid/get", data={"rid": "00000000-00000000-00000000"}))
+    assert e.errcode == 76001 and e.errmsg.startswith("rid not found, please check rid: "), e.errmsg
+
+
+@check("parameters in a POST body to sns/jscode2session are not read: 41002 appid missing")
+def _():
+    body = {"appid": APPID, "secret": SECRET, "js_code": "x", "grant_type": "authorization_code"}
+    e = caught(lambda: client.post(BASE + "sns/jscode2session", data=body))
+    assert e.errcode == 41002 and e.errmsg.startswith("appid missing, rid: "), e.errmsg
+
+
+@check("quota/get and clear_quota through client.post: counted, cleared")
+def _():
+    q = client.post(BASE + "cgi-bin/openapi/quota/get", data={"cgi_path": "/cgi-bin/token"})
+    assert q["quota"]["daily_limit"] == 2000 and q["quota"]["used"] >= 1, q
+    assert client.post(BASE + "cgi-bin/clear_quota", data={"appid": APPID}) == {"errcode": 0, "errmsg": "ok"}
+    q = client.post(BASE + "cgi-bin/openapi/quota/get", data={"cgi_path": "/cgi-bin/token"})
+    assert q["quota"]["used"] == 0, q
 
 
 @check("bogus code -> WeChatClientException errcode 40029")
@@ -161,6 +207,8 @@ def _():
 def _():
     bad = LocalWeChatClient(APPID, "0" * 32)
     expect_errcode(40125, bad.wxa.code_to_session, yd.wx_login(user, APPID))
+    e = caught(bad.fetch_access_token)
+    assert e.errmsg.startswith("invalid appsecret rid: "), f"cgi-bin errmsgs carry no comma: {e.errmsg}"
 
 
 @check("checksession with the HMAC signature (no wechatpy method: client.get on /wxa/checksession)")
@@ -169,6 +217,7 @@ def _():
     params = {"openid": sess["openid"], "signature": signature(sess["session_key"]), "sig_method": "hmac_sha256"}
     res = client.get(BASE + "wxa/checksession", params=params)
     assert res.get("errcode") == 0, res
+    raw = dict(params, signature=hmac.new(base64.b64decode(sess["session_key"]), b"", hashlib.sha256).hexdigest())
     params["signature"] = signature("AAAAAAAAAAAAAAAAAAAAAA==")
     try:
         client.get(BASE + "wxa/checksession", params=params)
@@ -176,6 +225,9 @@ def _():
         assert e.errcode == 87009 and type(e.errcode) is int, (e.errcode, e.errmsg)
     else:
         raise AssertionError("a wrong signature passed checksession")
+    # Keyed with the 16 decoded bytes instead of the base64 text: 87009, as WeChat answers it.
+    e = caught(lambda: client.get(BASE + "wxa/checksession", params=raw))
+    assert e.errcode == 87009 and e.errmsg.startswith("invalid signature rid: "), e.errmsg
 
 
 @check("getopendata with the cloudID returns the same WeRun data (client.post on /wxa/getopendata)")

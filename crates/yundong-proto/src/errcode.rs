@@ -1,7 +1,8 @@
 //! The WeChat errcode catalog: one row per code, used by the server to answer and by the SDK to classify.
 //!
-//! WeChat answers every failure with HTTP 200 and a body `{"errcode": N, "errmsg": "…, rid: …"}`; clients branch on
-//! the number, a few string-match the text, so both are reproduced as WeChat writes them (spec §3.1).
+//! WeChat answers every failure with HTTP 200 and a body `{"errcode": N, "errmsg": "<text>, rid: …"}` (`/sns/*`) or
+//! `"<text> rid: …"` (every other family, see [`Family`]); clients branch on the number, a few string-match the
+//! text, so both are reproduced as WeChat writes them (docs/WECHAT.md).
 
 use serde::{Deserialize, Serialize};
 
@@ -36,10 +37,16 @@ pub enum ErrCode {
     ApiUnauthorized,
     InvalidSigMethod,
     InvalidSignature,
+    ClearQuotaLimit,
+    RidNotFound,
+    RidIsError,
+    RidNoPermission,
+    CgiPathNotFound,
+    CgiPathNoPermission,
 }
 
 impl ErrCode {
-    pub const ALL: [ErrCode; 28] = [
+    pub const ALL: [ErrCode; 34] = [
         ErrCode::SystemError,
         ErrCode::InvalidCredential,
         ErrCode::InvalidGrantType,
@@ -68,9 +75,15 @@ impl ErrCode {
         ErrCode::ApiUnauthorized,
         ErrCode::InvalidSigMethod,
         ErrCode::InvalidSignature,
+        ErrCode::ClearQuotaLimit,
+        ErrCode::RidNotFound,
+        ErrCode::RidIsError,
+        ErrCode::RidNoPermission,
+        ErrCode::CgiPathNotFound,
+        ErrCode::CgiPathNoPermission,
     ];
 
-    /// The catalog: `(errcode, errmsg as WeChat writes it)`. Sources are spec/werun-spec.md §3.1–3.5.
+    /// The catalog: `(errcode, errmsg as WeChat writes it)`. docs/WECHAT.md lists the source of every row.
     pub const fn info(self) -> (i32, &'static str) {
         match self {
             ErrCode::SystemError => (-1, "system error"),
@@ -107,6 +120,14 @@ impl ErrCode {
             ErrCode::ApiUnauthorized => (48001, "api unauthorized"),
             ErrCode::InvalidSigMethod => (87008, "invalid sig_method"),
             ErrCode::InvalidSignature => (87009, "invalid signature"),
+            ErrCode::ClearQuotaLimit => (48006, "forbid to clear quota because of reaching the limit"),
+            // As a live answer shows it (`rid not found, please check rid: …`); the table in the docs says only
+            // `rid not found`.
+            ErrCode::RidNotFound => (76001, "rid not found, please check"),
+            ErrCode::RidIsError => (76002, "rid is error"),
+            ErrCode::RidNoPermission => (76003, "could not query this rid,no permission"),
+            ErrCode::CgiPathNotFound => (76021, "cgi_path not found, please check"),
+            ErrCode::CgiPathNoPermission => (76022, "could not use this cgi_path,no permission"),
         }
     }
 
@@ -124,7 +145,40 @@ impl ErrCode {
     }
 }
 
-/// A WeChat error body. `errmsg` carries the catalog text, an optional detail, and the `rid` suffix.
+/// How an API family writes the `rid` after the errmsg text: `/sns/*` as `invalid code, rid: …`, every other family
+/// (`/cgi-bin/*`, `/wxa/*`, `/hardware/*`, `/device/*`) as `invalid appid rid: …`, with no comma.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Sns,
+    Other,
+}
+
+impl Family {
+    /// The family of a request path.
+    pub fn of(path: &str) -> Family {
+        if path.starts_with("/sns/") {
+            Family::Sns
+        } else {
+            Family::Other
+        }
+    }
+
+    /// `text` followed by this family's rid suffix.
+    pub fn errmsg(self, text: &str, rid: &str) -> String {
+        let sep = match self {
+            Family::Sns => ", rid: ",
+            Family::Other => " rid: ",
+        };
+        let mut errmsg = String::with_capacity(text.len() + sep.len() + rid.len());
+        errmsg.push_str(text);
+        errmsg.push_str(sep);
+        errmsg.push_str(rid);
+        errmsg
+    }
+}
+
+/// A WeChat error body. `errmsg` carries WeChat's text only, then the family's `rid` suffix: yundong's own details
+/// of a failure go to the log and the request journal, never into errmsg (clients string-match it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
@@ -133,18 +187,11 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
-    /// `errmsg` = catalog text, then `: detail` when given, then `, rid: <rid>` as WeChat writes it.
-    pub fn new(code: ErrCode, detail: Option<&str>, rid: &str) -> Self {
-        let mut errmsg = String::from(code.message());
-        if let Some(detail) = detail {
-            errmsg.push_str(": ");
-            errmsg.push_str(detail);
-        }
-        errmsg.push_str(", rid: ");
-        errmsg.push_str(rid);
+    /// The body for `code` with `rid`, as `family` writes it.
+    pub fn new(code: ErrCode, family: Family, rid: &str) -> Self {
         ErrorBody {
             errcode: code.code(),
-            errmsg,
+            errmsg: family.errmsg(code.message(), rid),
         }
     }
 }
@@ -183,12 +230,19 @@ mod tests {
     }
 
     #[test]
-    fn error_body_has_wechat_rid_suffix() {
-        let b = ErrorBody::new(ErrCode::InvalidCode, None, "0123abcd-4567ef01-89abcdef");
+    fn error_body_has_the_familys_rid_suffix() {
+        let b = ErrorBody::new(
+            ErrCode::InvalidCode,
+            Family::of("/sns/jscode2session"),
+            "0123abcd-4567ef01-89abcdef",
+        );
         assert_eq!(b.errcode, 40029);
         assert_eq!(b.errmsg, "invalid code, rid: 0123abcd-4567ef01-89abcdef");
-        let b = ErrorBody::new(ErrCode::InvalidArgs, Some("step must not be negative"), "r");
-        assert_eq!(b.errmsg, "invalid args: step must not be negative, rid: r");
+        let b = ErrorBody::new(ErrCode::InvalidAppid, Family::of("/cgi-bin/token"), "r");
+        assert_eq!(b.errmsg, "invalid appid rid: r");
+        for path in ["/wxa/checksession", "/hardware/bracelet/setstep", "/device/x", "/snsx"] {
+            assert_eq!(Family::of(path), Family::Other, "{path}");
+        }
     }
 
     #[test]

@@ -382,13 +382,14 @@ impl Client {
     }
 
     /// Fetch a new token now, whatever the cache holds. With stable tokens this is `force_refresh: true`, which
-    /// WeChat allows 20 times a day, 30 s apart (45011 otherwise): use it only when a token is known to be bad.
+    /// WeChat allows 20 times a day (45009 beyond); within 30 s of the previous forced refresh it does not refresh
+    /// and answers the current token. Use it only when a token is known to be bad.
     ///
     /// ```no_run
     /// # async fn run(client: yundong_sdk::Client) -> Result<(), yundong_sdk::Error> {
     /// match client.force_refresh().await {
     ///     Ok(token) => println!("new token, {} characters", token.len()),
-    ///     Err(e) if e.is_rate_limited() => println!("too soon: try again in 30 s"),
+    ///     Err(e) if e.is_rate_limited() => println!("no forced refreshes left today"),
     ///     Err(e) => return Err(e),
     /// }
     /// # Ok(()) }

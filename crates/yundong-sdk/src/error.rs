@@ -141,7 +141,7 @@ impl TokenStoreError {
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with a non-zero `errcode`. Match on `code` (see [`ApiCode`]); `errmsg` is as sent,
-    /// including WeChat's `, rid: …` suffix, which support staff ask for.
+    /// including WeChat's rid suffix (`, rid: …` on `/sns/*`, ` rid: …` elsewhere), which support staff ask for.
     #[error("errcode {code}: {errmsg}")]
     Api { code: ApiCode, errmsg: String },
     /// The request got no answer.

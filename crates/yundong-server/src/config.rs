@@ -53,6 +53,12 @@ pub struct Config {
     pub metrics: bool,
     /// Whether `/metrics` is served on the main listener (else only where `--metrics-listen` puts it).
     pub metrics_on_main_listener: bool,
+    /// The request journal's size cap in rows (0 turns the journal off, and with it `rid/get` answers 76001), and
+    /// the age after which rows are dropped (7 days: WeChat keeps rids 7 days). Docs: docs/WECHAT.md.
+    pub journal_size: i64,
+    pub journal_max_age: i64,
+    /// Quota clears per app per calendar month (`/cgi-bin/clear_quota` and `/v2` together; WeChat: 10) → 48006.
+    pub quota_clears_per_month: i64,
 }
 
 impl Default for Config {
@@ -85,6 +91,9 @@ impl Default for Config {
             limits: crate::listener::Limits::default(),
             metrics: true,
             metrics_on_main_listener: true,
+            journal_size: 100_000,
+            journal_max_age: 7 * 86_400,
+            quota_clears_per_month: 10,
         }
     }
 }

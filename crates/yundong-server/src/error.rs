@@ -1,6 +1,6 @@
 //! The three error surfaces, each in its own wire format:
-//! - WeChat API: HTTP 200 + `{"errcode", "errmsg": "…, rid: …"}` (WeChat's convention, kept on purpose: clients
-//!   branch on errcode and some throw on any non-2xx status);
+//! - WeChat API: HTTP 200 + `{"errcode", "errmsg": "<WeChat's text> rid: …"}` (WeChat's convention, kept on
+//!   purpose: clients branch on errcode and some throw on any non-2xx status); `/sns/*` writes `…, rid: …`;
 //! - client API: `{"errMsg": "<api>:fail <reason>"}`, HTTP 200 for outcomes a `wx.*` call reports, 4xx for requests
 //!   that are malformed or unauthenticated;
 //! - admin API: `{"error": {"code", "message"}}` with a matching HTTP status.
@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use yundong_proto::admin::{AdminError, AdminErrorDetail};
 use yundong_proto::client::ErrMsg;
-use yundong_proto::errcode::{ErrCode, ErrorBody};
+use yundong_proto::errcode::{ErrCode, ErrorBody, Family};
 use yundong_store::StoreError;
 
 use crate::secrets;
@@ -50,17 +50,36 @@ impl From<StoreError> for WxError {
     }
 }
 
+/// What a WeChat-API failure answered, attached to its response: the journal layer renders the errmsg in the
+/// path's family (`/sns/*` with a comma) and records the code, the rid and yundong's own detail.
+#[derive(Debug, Clone)]
+pub struct WxFailure {
+    pub code: ErrCode,
+    pub detail: Option<String>,
+    pub rid: String,
+}
+
+impl WxFailure {
+    /// The response for this failure on a path of `family`.
+    pub fn response(&self, family: Family) -> Response {
+        let mut res = (StatusCode::OK, Json(ErrorBody::new(self.code, family, &self.rid))).into_response();
+        res.extensions_mut().insert(self.clone());
+        res
+    }
+}
+
 impl IntoResponse for WxError {
     fn into_response(self) -> Response {
-        let rid = secrets::rid();
-        tracing::debug!(errcode = self.code.code(), %rid, "wechat api error");
-        let mut res = (
-            StatusCode::OK,
-            Json(ErrorBody::new(self.code, self.detail.as_deref(), &rid)),
-        )
-            .into_response();
-        res.extensions_mut()
-            .insert(crate::metrics::http::WxErrcode(self.code.code()));
+        let code = self.code.code();
+        let failure = WxFailure {
+            code: self.code,
+            detail: self.detail,
+            rid: secrets::rid(),
+        };
+        // The detail is ours, not WeChat's: it goes to the log and the journal, never into errmsg.
+        tracing::debug!(errcode = code, rid = %failure.rid, detail = failure.detail.as_deref(), "wechat api error");
+        let mut res = failure.response(Family::Other);
+        res.extensions_mut().insert(crate::metrics::http::WxErrcode(code));
         res
     }
 }
@@ -78,6 +97,14 @@ impl ClientError {
         ClientError {
             status: StatusCode::OK,
             err_msg: yundong_proto::client::fail(api, reason.as_ref()),
+        }
+    }
+
+    /// An outcome reported with an errMsg WeChat writes in its own way (HTTP 200), byte for byte.
+    pub fn exact(err_msg: &str) -> Self {
+        ClientError {
+            status: StatusCode::OK,
+            err_msg: err_msg.to_owned(),
         }
     }
 

@@ -22,32 +22,63 @@ use std::time::Instant;
 
 use axum::extract::ConnectInfo;
 
-/// Parameters of a WeChat-API call, from the query string and, when there is one, a JSON object body. WeChat
-/// clients put credentials in the query and sometimes the rest in the body (spec §3.5), so both are read; the query
-/// wins when a name is in both. Unknown names are ignored (wechatpy sends `access_token` to jscode2session).
+/// The app a WeChat-API call named or was resolved to, noted by the handler for the request journal. The journal
+/// layer puts an empty note into every WeChat request; [`WxParams`] carries it to the code that learns the app.
+#[derive(Debug, Clone, Default)]
+pub struct AppNote(pub std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl AppNote {
+    pub fn set(&self, appid: &str) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(appid.to_owned());
+        }
+    }
+
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|slot| slot.clone())
+    }
+}
+
+/// Parameters of a WeChat-API call, each read from where WeChat reads it: the query string always; a JSON object
+/// body only for the POST APIs whose documentation puts parameters there (extracted as [`WxPost`]). A GET-style
+/// API (`/sns/jscode2session`, `/cgi-bin/token`, `/wxa/checksession`, …) extracts plain `WxParams`, which never
+/// reads the body: parameters sent only in a body are missing, and a body of any shape is ignored. Unknown names
+/// are ignored (wechatpy sends `access_token` to jscode2session).
 #[derive(Debug, Default)]
 pub struct WxParams {
     query: HashMap<String, String>,
     body: Map<String, Value>,
+    note: AppNote,
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 impl WxParams {
-    /// A parameter as text; numbers and booleans in a JSON body count too. Empty means absent.
+    /// A query-string parameter. Empty means absent.
     pub fn get(&self, name: &str) -> Option<String> {
-        if let Some(v) = self.query.get(name).filter(|v| !v.is_empty()) {
-            return Some(v.clone());
-        }
-        match self.body.get(name)? {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
-        }
+        self.query.get(name).filter(|v| !v.is_empty()).cloned()
     }
 
-    /// A required parameter, or `missing`.
+    /// A required query-string parameter, or `missing`.
     pub fn require(&self, name: &str, missing: ErrCode) -> Result<String, WxError> {
         self.get(name).ok_or_else(|| WxError::new(missing))
+    }
+
+    /// A body field as text; numbers and booleans count too. Empty strings, nulls, arrays and objects are absent.
+    pub fn body_text(&self, name: &str) -> Option<String> {
+        self.body.get(name).and_then(scalar_text)
+    }
+
+    /// A required body field, or `missing`.
+    pub fn body_require(&self, name: &str, missing: ErrCode) -> Result<String, WxError> {
+        self.body_text(name).ok_or_else(|| WxError::new(missing))
     }
 
     /// A raw body field.
@@ -59,9 +90,14 @@ impl WxParams {
         !self.body.is_empty()
     }
 
+    /// Note the app this call is for, for the request journal (and so for `rid/get`'s permission check).
+    pub fn note_app(&self, appid: &str) {
+        self.note.set(appid);
+    }
+
     /// The parameters of a call to `uri` with `body`: the query string's pairs (the first of a repeated name wins)
     /// and, unless the body is empty or blank, its JSON object (47001 when it is not one). Pure, so that it can be
-    /// tested on any input; the extractor does the same in two steps around reading the body.
+    /// tested on any input; [`WxPost`] does the same in two steps around reading the body.
     pub fn parse(uri: &Uri, body: &[u8]) -> Result<WxParams, WxError> {
         let query = Self::parse_query(uri)?;
         Self::with_body(query, body)
@@ -94,19 +130,50 @@ impl WxParams {
                 }
             }
         };
-        Ok(WxParams { query, body })
+        Ok(WxParams {
+            query,
+            body,
+            note: AppNote::default(),
+        })
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for WxParams {
+impl<S: Send + Sync> FromRequestParts<S> for WxParams {
+    type Rejection = WxError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = WxParams::parse_query(&parts.uri)?;
+        Ok(WxParams {
+            query,
+            body: Map::new(),
+            note: parts.extensions.get::<AppNote>().cloned().unwrap_or_default(),
+        })
+    }
+}
+
+/// Marks a request whose body was over the limit when the journal layer read it (the body is then passed on empty).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTooLarge;
+
+/// The parameters of a WeChat POST API: the query string (where `access_token` always is) and the JSON object body
+/// (where WeChat's documentation puts the rest).
+pub struct WxPost(pub WxParams);
+
+impl<S: Send + Sync> FromRequest<S> for WxPost {
     type Rejection = WxError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let query = WxParams::parse_query(req.uri())?;
+        let note = req.extensions().get::<AppNote>().cloned().unwrap_or_default();
+        if req.extensions().get::<BodyTooLarge>().is_some() {
+            return Err(WxError::with(ErrCode::DataFormatError, "request body too large"));
+        }
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|_| WxError::with(ErrCode::DataFormatError, "request body too large or unreadable"))?;
-        WxParams::with_body(query, &bytes)
+        let mut params = WxParams::with_body(query, &bytes)?;
+        params.note = note;
+        Ok(WxPost(params))
     }
 }
 
@@ -313,6 +380,9 @@ mod tests {
                             if let Some(v) = params.get(name) {
                                 prop_assert!(!v.is_empty());
                             }
+                            if let Some(v) = params.body_text(name) {
+                                prop_assert!(!v.is_empty());
+                            }
                         }
                     }
                     Err(e) => prop_assert_eq!(e.code, ErrCode::DataFormatError),
@@ -320,10 +390,11 @@ mod tests {
             }
         }
 
-        /// Parameters read back as sent: the first non-empty query value of a name wins over the body; a body's
-        /// strings, numbers and booleans count as text; empty strings, nulls, arrays and objects count as absent.
+        /// Parameters read back from where they were sent: `get` sees the first non-empty query value of a name
+        /// and never the body; `body_text` sees the body's strings, numbers and booleans (empty strings, nulls,
+        /// arrays and objects count as absent) and never the query.
         #[test]
-        fn query_wins_then_body_scalars(
+        fn query_and_body_are_separate_sources(
             query in proptest::collection::vec(("[a-z_]{1,6}", ".{0,10}"), 0..6),
             body in proptest::collection::btree_map("[a-z_]{1,6}", json_leaf(), 0..6),
         ) {
@@ -336,16 +407,8 @@ mod tests {
             let names = query.iter().map(|(k, _)| k.clone()).chain(body.keys().cloned());
             for name in names {
                 let from_query = query.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
-                let expected = match from_query.filter(|v| !v.is_empty()) {
-                    Some(v) => Some(v),
-                    None => match body.get(&name) {
-                        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                        Some(Value::Number(n)) => Some(n.to_string()),
-                        Some(Value::Bool(b)) => Some(b.to_string()),
-                        _ => None,
-                    },
-                };
-                prop_assert_eq!(params.get(&name), expected, "{}", name);
+                prop_assert_eq!(params.get(&name), from_query.filter(|v| !v.is_empty()), "{}", name);
+                prop_assert_eq!(params.body_text(&name), body.get(&name).and_then(scalar_text), "{}", name);
             }
         }
 

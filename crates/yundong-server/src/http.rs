@@ -24,12 +24,7 @@ use crate::error::{ApiError, WxError};
 use crate::metrics::http::MetricsLayer;
 use crate::state::AppState;
 
-/// WeChat's path families: unknown paths under them answer errcode 40066 `invalid url`, as WeChat does.
-fn is_wechat_path(path: &str) -> bool {
-    ["/sns/", "/cgi-bin/", "/wxa/", "/hardware/"]
-        .iter()
-        .any(|p| path.starts_with(p))
-}
+use crate::journal::layer::is_wechat_path;
 
 pub async fn fallback(uri: Uri) -> Response {
     if is_wechat_path(uri.path()) {

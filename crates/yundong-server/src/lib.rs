@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 mod http;
+pub mod journal;
 pub mod listener;
 pub mod metrics;
 pub mod openapi;
@@ -59,6 +60,10 @@ pub fn router(state: AppState) -> Router {
             .fallback(http::fallback)
             .method_not_allowed_fallback(http::method_not_allowed)
             .layer(arrival)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                journal::layer::wechat,
+            ))
             .with_state(state),
         body_limit,
         metrics.map(metrics::http::MetricsLayer),
@@ -108,6 +113,13 @@ pub async fn serve(
                 }
                 if let Err(e) = state.store.purge_expired_share(now - 86_400).await {
                     tracing::warn!(error = %e, "janitor could not purge expired share files and tickets");
+                }
+                if let Err(e) = state
+                    .store
+                    .prune_journal(now - state.config.journal_max_age, state.config.journal_size)
+                    .await
+                {
+                    tracing::warn!(error = %e, "janitor could not prune the request journal");
                 }
             }
         })

@@ -8,7 +8,9 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 use yundong_proto::errcode::{ErrorBody, OkBody};
-use yundong_proto::wechat::{AccessTokenResponse, Code2SessionResponse, GetOpenDataResponse, ResetSessionKeyResponse};
+use yundong_proto::wechat::{
+    AccessTokenResponse, Code2SessionResponse, GetOpenDataResponse, QuotaResponse, ResetSessionKeyResponse, RidResponse,
+};
 
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
@@ -42,6 +44,20 @@ pub enum ResetAnswer {
 #[serde(untagged)]
 pub enum OpenDataAnswer {
     Ok(GetOpenDataResponse),
+    Err(ErrorBody),
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum QuotaAnswer {
+    Ok(QuotaResponse),
+    Err(ErrorBody),
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RidAnswer {
+    Ok(RidResponse),
     Err(ErrorBody),
 }
 

@@ -8,6 +8,7 @@ use yundong_store::{AppRow, Store, StoreError};
 use crate::cache::{Caches, Stamp};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::journal::Journal;
 use crate::metrics::{Metrics, StepMetrics};
 use crate::service::steps::StepWriter;
 use crate::{admin_auth, secrets};
@@ -37,6 +38,8 @@ pub struct AppState {
     pub cache: Arc<Caches>,
     /// This node's Prometheus metrics (its own registry).
     pub metrics: Arc<Metrics>,
+    /// This node's request-journal writer.
+    pub journal: Journal,
     apps: Arc<AppCache>,
     /// User ids by token digest, each with the feed stamp it was read at. A token is replaced by `reset_user_token`,
     /// which changes the user's row, so an entry holds only while the feed shows no change to its user since.
@@ -89,13 +92,21 @@ impl AppState {
         let step_metrics = StepMetrics::default();
         let steps = StepWriter::start(store.clone(), step_metrics.clone());
         let cache = Arc::new(Caches::new(store.clone(), &config));
+        let clock = Arc::new(Clock::default());
+        let journal = Journal::start(
+            store.clone(),
+            clock.clone(),
+            config.journal_size,
+            config.journal_max_age,
+        );
         AppState {
+            journal,
             steps,
             metrics: Arc::new(Metrics::new(store.clone(), cache.clone(), &step_metrics)),
             cache,
             store,
             config: Arc::new(config),
-            clock: Arc::new(Clock::default()),
+            clock,
             admin_token,
             admin_failures: Arc::default(),
             cloud_key: Arc::new(cloud_key),

@@ -10,6 +10,7 @@ mod bulk;
 mod changes;
 mod devices;
 mod durable;
+mod journal;
 mod misc;
 mod ops;
 mod share;
@@ -29,6 +30,7 @@ pub use changes::{Changes, Cursor, EVERYONE, Event, FeedReader};
 pub use devices::DeviceBindingRow;
 pub use durable::Quota;
 use durable::durably;
+pub use journal::{JournalEntry, JournalRow};
 pub use ops::{PoolStats, SchemaStatus};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,

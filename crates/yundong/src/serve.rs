@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// `wx.login` codes allowed per user per minute.
     #[arg(long, env = "YUNDONG_LOGIN_CODES_PER_MINUTE", default_value_t = 300)]
     pub login_codes_per_minute: i64,
+    /// Rows the request journal keeps (newest first; also at most 7 days). 0 turns the journal off.
+    #[arg(long, env = "YUNDONG_JOURNAL_SIZE", default_value_t = 100_000)]
+    pub journal_size: u32,
     /// Seed a small demo data set first if the database has no users yet.
     #[arg(long)]
     pub demo: bool,
@@ -185,6 +188,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         },
         metrics: !args.no_metrics,
         metrics_on_main_listener: args.metrics_listen.is_none(),
+        journal_size: i64::from(args.journal_size),
         ..Config::default()
     };
     let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;

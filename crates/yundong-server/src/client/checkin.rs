@@ -48,7 +48,7 @@ fn answer(state: &AppState, row: &CheckInRow) -> ShareToWeRunResponse {
 ///
 /// 1. bearer token (401) and a well-formed JSON body with `appid` and `confirm` (400);
 /// 2. `appid` names an app, else `fail invalid appid`;
-/// 3. the app's category is exactly `体育-在线健身` and its werun_share switch is on, else `fail has no permission`
+/// 3. the app's category is exactly `体育-在线健身` and its werun_share switch is on, else `shareToWeRun: fail has no permission` (WeChat's exact text)
 ///    (WeChat checks the permission before it shows anything: `checkWxaSportRecord:fail`, spec §5.3);
 /// 4. `envVersion` is absent, `release`, `develop` or `trial`, else `fail invalid envVersion …`;
 /// 5. `recordList` is valid (DESIGN §5.10), else `fail <message naming the record and field>`: a record the dialog
@@ -65,7 +65,7 @@ fn answer(state: &AppState, row: &CheckInRow) -> ShareToWeRunResponse {
     post, path = "/client/v1/wx/shareToWeRun", tag = "client", security(("user" = [])),
     request_body = ShareToWeRunRequest,
     responses(
-        (status = 200, description = "`shareToWeRun:ok` with the check-in, or `shareToWeRun:fail has no permission` / `fail cancel` / `fail invalid appid` / `fail invalid envVersion …` / `fail recordList[i].field …`", body = ShareToWeRunResponse),
+        (status = 200, description = "`shareToWeRun:ok` with the check-in, or `shareToWeRun: fail has no permission` / `fail cancel` / `fail invalid appid` / `fail invalid envVersion …` / `fail recordList[i].field …`", body = ShareToWeRunResponse),
         (status = 400, body = ErrMsg), (status = 401, body = ErrMsg),
         (status = 429, description = "over the user's check-in quota (service::quotas)", body = ErrMsg),
     )
@@ -77,7 +77,7 @@ pub async fn share_to_werun(
 ) -> Result<Json<ShareToWeRunResponse>, ClientError> {
     let app = app(&state, API, &req.appid).await?;
     if !may_share(&app) {
-        return Err(ClientError::fail(API, "has no permission"));
+        return Err(ClientError::exact(yundong_proto::client::SHARE_TO_WERUN_NO_PERMISSION));
     }
     let env = match req.env_version.as_deref() {
         None => EnvVersion::Release,

@@ -22,7 +22,7 @@ use crate::state::AppState;
 
 /// `wx.getWeRunData`: the user's last 31 days of steps, encrypted for the app's back end.
 ///
-/// Needs WeRun on for the user (else `fail device not support`), `scope.werun` allowed (denied: `fail auth deny`;
+/// Needs WeRun on for the user (else `getWeRunData: fail device not support`, WeChat's exact text), `scope.werun` allowed (denied: `fail auth deny`;
 /// undecided: the dialog is shown and `allow` is the user's answer, absent means no answer:
 /// `fail authorize no response`), and a live session from `wx.login` + jscode2session (else `fail need login`).
 /// `encryptedData` is AES-128-CBC under the session_key with the returned `iv`; the plaintext is
@@ -57,7 +57,7 @@ pub async fn get_werun_data(
         ));
     };
     if !gate.werun {
-        return Err(ClientError::fail(API, "device not support"));
+        return Err(ClientError::exact(yundong_proto::client::WERUN_DEVICE_NOT_SUPPORT));
     }
     let (grant, session, gate_days) = (gate.grant, gate.session.as_ref(), &gate.days);
     match grant {

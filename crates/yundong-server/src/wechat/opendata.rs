@@ -8,7 +8,7 @@ use yundong_proto::wechat::{CLOUD_ID_EXPIRED, CLOUD_ID_INVALID, GetOpenDataRespo
 
 use super::app_for_token;
 use crate::error::WxError;
-use crate::extract::WxParams;
+use crate::extract::WxPost;
 use crate::openapi::OpenDataAnswer;
 use crate::service::opendata;
 use crate::state::AppState;
@@ -19,7 +19,8 @@ pub const MAX_CLOUD_IDS: usize = 20;
 
 /// `POST /wxa/getopendata?access_token=…` with `{"cloudid_list": [...]}`.
 ///
-/// Answers one `data_list` entry per cloudID, in order. Each `json` is a string: `{"cloudID", "data"}` for a live
+/// `access_token` is read from the query string, `cloudid_list` from the JSON body. Answers one `data_list` entry
+/// per cloudID, in order. Each `json` is a string: `{"cloudID", "data"}` for a live
 /// cloudID of this app, `{"cloudID", "errCode": -601006, "errMsg": "cloudID expired."}` after its 5 minutes, and
 /// `{"cloudID", "errCode": -601007, "errMsg": "cloudID invalid."}` for one that is unknown or another app's.
 #[utoipa::path(
@@ -30,7 +31,7 @@ pub const MAX_CLOUD_IDS: usize = 20;
 )]
 pub async fn getopendata(
     State(state): State<AppState>,
-    params: WxParams,
+    WxPost(params): WxPost,
 ) -> Result<Json<GetOpenDataResponse>, WxError> {
     let app = app_for_token(&state, &params).await?;
     let Some(Value::Array(list)) = params.body("cloudid_list") else {

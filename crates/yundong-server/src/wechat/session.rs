@@ -7,14 +7,18 @@ use yundong_proto::errcode::{ErrCode, OkBody};
 use yundong_proto::wechat::{Code2SessionResponse, ResetSessionKeyResponse};
 use yundong_store::{ExchangeError, ExchangeRequest};
 
-use super::{app_for_token, app_with_secret, user_for_openid};
+use super::{app_for_token, check_secret, known_app, user_for_openid};
 use crate::error::WxError;
 use crate::extract::WxParams;
 use crate::openapi::{Code2SessionAnswer, OkAnswer, ResetAnswer};
 use crate::secrets;
 use crate::state::AppState;
 
-/// `GET /sns/jscode2session`: exchange a `wx.login` code for the user's openid and a fresh session_key.
+/// `GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code`: exchange a `wx.login` code for the
+/// user's openid and a fresh session_key. Parameters are read from the query string only; a body is ignored.
+///
+/// Checks, in order: presence of `appid` (41002), `secret` (41004), `js_code` (41008); then `appid` (40013),
+/// `secret` (40125), `grant_type` when given (40002); then the code (40029, 40163) and the rate (45011).
 ///
 /// The code is single-use (40163), lives 5 minutes and belongs to one app (40029); each user may exchange 100 codes
 /// a minute (45011). Every exchange rotates the session_key of that (app, user): only the newest is valid.
@@ -26,20 +30,21 @@ use crate::state::AppState;
         ("js_code" = String, Query, description = "code from wx.login"),
         ("grant_type" = Option<String>, Query, description = "authorization_code"),
     ),
-    responses((status = 200, description = "openid and session_key, or errcode 40029/40163/45011/40013/40125/41002/41004/41008", body = Code2SessionAnswer))
+    responses((status = 200, description = "openid and session_key, or errcode 41002/41004/41008/40013/40125/40002/40029/40163/45011", body = Code2SessionAnswer))
 )]
 pub async fn jscode2session(
     State(state): State<AppState>,
     params: WxParams,
 ) -> Result<Json<Code2SessionResponse>, WxError> {
+    // All three are checked for presence before any is checked for validity.
+    let appid = params.require("appid", ErrCode::AppidMissing)?;
+    let secret = params.require("secret", ErrCode::AppsecretMissing)?;
+    let code = params.require("js_code", ErrCode::CodeMissing)?;
+    let app = known_app(&state, &params, &appid).await?;
+    check_secret(&app, &secret)?;
     if params.get("grant_type").is_some_and(|g| g != "authorization_code") {
         return Err(ErrCode::InvalidGrantType.into());
     }
-    // All three are checked for presence before any is checked for validity, in WeChat's order.
-    params.require("appid", ErrCode::AppidMissing)?;
-    params.require("secret", ErrCode::AppsecretMissing)?;
-    let code = params.require("js_code", ErrCode::CodeMissing)?;
-    let (app, _) = app_with_secret(&state, &params).await?;
     let now = state.now();
     let session_key = secrets::session_key();
     let exchanged = state
@@ -79,8 +84,9 @@ pub async fn jscode2session(
     }))
 }
 
-/// The live session of `(app, user)` and whether `signature` signs its key. Accepts the HMAC keyed with the key's
-/// base64 text (what every public client sends) and, for leniency, keyed with its 16 decoded bytes.
+/// The live session of `(app, user)`, if `signature` signs its key as WeChat documents it: hex(HMAC-SHA256) of the
+/// empty string keyed with the session_key's base64 *text*. An HMAC keyed with the 16 decoded bytes is refused
+/// (87009), as WeChat refuses it.
 async fn verify_signature(state: &AppState, params: &WxParams, app_id: i64, user_id: i64) -> Result<String, WxError> {
     match params.get("sig_method").as_deref() {
         Some("hmac_sha256") => {}
@@ -91,11 +97,8 @@ async fn verify_signature(state: &AppState, params: &WxParams, app_id: i64, user
     let Some(session) = session.filter(|s| s.expires_at > state.now()) else {
         return Err(ErrCode::InvalidSignature.into());
     };
-    let text = crypto::session_signature(&session.session_key);
-    let raw = crypto::decode_b64(crypto::Field::SessionKey, &session.session_key)
-        .map(|k| crypto::session_signature_raw_key(&k))
-        .unwrap_or_default();
-    if crypto::ct_eq(signature.as_bytes(), text.as_bytes()) | crypto::ct_eq(signature.as_bytes(), raw.as_bytes()) {
+    let expected = crypto::session_signature(&session.session_key);
+    if crypto::ct_eq(signature.as_bytes(), expected.as_bytes()) {
         Ok(session.session_key)
     } else {
         Err(ErrCode::InvalidSignature.into())
@@ -104,8 +107,10 @@ async fn verify_signature(state: &AppState, params: &WxParams, app_id: i64, user
 
 /// `GET|POST /wxa/checksession`: is this the user's current, live session_key?
 ///
-/// `signature` = hex(HMAC-SHA256(key = session_key, message = "")), `sig_method` = `hmac_sha256`. Parameters may be in
-/// the query or a JSON body. A successful check extends the session's idle expiry.
+/// `signature` = hex(HMAC-SHA256(key = session_key's base64 text, message = "")), `sig_method` = `hmac_sha256`.
+/// Parameters are read from the query string only; a body is ignored. Checks, in order: `access_token` (41001,
+/// 40001, 42001), `openid` (41009, 40003), `sig_method` (87008), `signature` (87009). A successful check extends
+/// the session's idle expiry.
 #[utoipa::path(
     method(get, post), path = "/wxa/checksession", tag = "wechat",
     params(
@@ -127,6 +132,8 @@ pub async fn checksession(State(state): State<AppState>, params: WxParams) -> Re
 }
 
 /// `GET|POST /wxa/resetusersessionkey`: replace the user's session_key; the new key keeps the old expiry.
+///
+/// Parameters and checks as `/wxa/checksession`, then the per-user reset rate (45011).
 #[utoipa::path(
     method(get, post), path = "/wxa/resetusersessionkey", tag = "wechat",
     params(

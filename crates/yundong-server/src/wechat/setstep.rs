@@ -22,7 +22,8 @@ fn integer(params: &WxParams, name: &str) -> Result<i64, WxError> {
 /// `GET|POST /hardware/bracelet/setstep?access_token&openid&timestamp&step`.
 ///
 /// Only an app with the device capability (`device_steps`, set by the admin) may call it, and only for users who
-/// bound its wristband (`POST /client/v1/devices/bind`); otherwise 48001 and nothing is written.
+/// bound its wristband (`POST /client/v1/devices/bind`); otherwise 48001 and nothing is written. Parameters are read
+/// from the query string only; a body is ignored.
 ///
 /// `step` is the device's absolute total for the local day containing `timestamp`; a later report from the same app
 /// for that day replaces it. The day's total is the highest over all sources, capped at 98,800. The day must lie in

@@ -6,23 +6,39 @@ use axum::http::Method;
 use yundong_proto::errcode::ErrCode;
 use yundong_proto::wechat::AccessTokenResponse;
 
-use super::app_with_secret;
+use super::{check_secret, known_app};
 use crate::error::WxError;
-use crate::extract::WxParams;
+use crate::extract::{WxParams, WxPost};
 use crate::openapi::TokenAnswer;
 use crate::secrets;
 use crate::state::AppState;
 
-fn check_grant_type(params: &WxParams) -> Result<(), WxError> {
-    match params.get("grant_type").as_deref() {
+fn check_grant_type(grant_type: Option<String>) -> Result<(), WxError> {
+    match grant_type.as_deref() {
         Some("client_credential") => Ok(()),
         _ => Err(ErrCode::InvalidGrantType.into()),
     }
 }
 
-/// `GET /cgi-bin/token` (also `POST` with a JSON body): a new access token, valid 7200 s.
+/// The app and its secret, checked in WeChat's order: `appid` (41002 missing, 40013 unknown), then `grant_type`
+/// (40002), then `secret` (41004 missing, 40125 wrong). `field` reads a parameter where the API reads it.
+async fn app_and_secret(
+    state: &AppState,
+    params: &WxParams,
+    field: impl Fn(&str) -> Option<String>,
+) -> Result<(std::sync::Arc<yundong_store::AppRow>, String), WxError> {
+    let appid = field("appid").ok_or(ErrCode::AppidMissing)?;
+    let app = known_app(state, params, &appid).await?;
+    check_grant_type(field("grant_type"))?;
+    let secret = field("secret").ok_or(ErrCode::AppsecretMissing)?;
+    check_secret(&app, &secret)?;
+    Ok((app, secret))
+}
+
+/// `GET /cgi-bin/token?grant_type=client_credential&appid=…&secret=…`: a new access token, valid 7200 s.
 ///
-/// Each call supersedes the app's previous `/cgi-bin/token` token, which keeps working for 5 more minutes. Stable
+/// Parameters are read from the query string only (a `POST` is answered like a `GET`; its body is ignored, so
+/// parameters sent only in a body are missing: 41002). Each call supersedes the app's previous `/cgi-bin/token` token, which keeps working for 5 more minutes. Stable
 /// tokens are a separate family and are not affected. More than 2000 calls a day per app answer 45009.
 #[utoipa::path(
     method(get, post), path = "/cgi-bin/token", tag = "wechat",
@@ -30,11 +46,10 @@ fn check_grant_type(params: &WxParams) -> Result<(), WxError> {
         ("grant_type" = String, Query, description = "client_credential"),
         ("appid" = String, Query), ("secret" = String, Query),
     ),
-    responses((status = 200, description = "access_token and expires_in, or errcode 40002/40013/40125/41002/41004/45009", body = TokenAnswer))
+    responses((status = 200, description = "access_token and expires_in, or errcode 41002/40013/40002/41004/40125/45009", body = TokenAnswer))
 )]
 pub async fn token(State(state): State<AppState>, params: WxParams) -> Result<Json<AccessTokenResponse>, WxError> {
-    check_grant_type(&params)?;
-    let (app, _) = app_with_secret(&state, &params).await?;
+    let (app, _) = app_and_secret(&state, &params, |name| params.get(name)).await?;
     let now = state.now();
     let day = state.config.day_zone.day_start(now);
     if state.store.bump_counter(&format!("token:{}", app.id), day).await? > state.config.token_daily_quota {
@@ -61,18 +76,21 @@ pub async fn token(State(state): State<AppState>, params: WxParams) -> Result<Js
 
 /// `POST /cgi-bin/stable_token`: the app's stable access token.
 ///
-/// Normal mode returns the same token while it is valid, and a new one from 5 minutes before its expiry (the old one
-/// still runs out on its own). `force_refresh: true` ends the previous stable token at once and issues a new one, at
-/// most 20 times a day (45009) and 30 s apart (45011).
+/// Parameters are read from the JSON body only. Normal mode returns the same token while it is valid, and a new one
+/// from 5 minutes before its expiry (the old one still runs out on its own). `force_refresh: true` ends the previous
+/// stable token at once and issues a new one, at most 20 times a day (45009); a forced call within 30 s of the
+/// previous forced refresh does not refresh and is answered as normal mode would answer it (WeChat's documentation).
+/// Checks: 43002 not POST, 44002 no body, 47001 not a JSON object, then as `/cgi-bin/token` (41002, 40013, 40002,
+/// 41004, 40125), 40097 `force_refresh` not a boolean, 45011 per-minute limit, 45009.
 #[utoipa::path(
     post, path = "/cgi-bin/stable_token", tag = "wechat",
     request_body = yundong_proto::wechat::StableTokenRequest,
-    responses((status = 200, description = "access_token and expires_in, or errcode 40002/40013/40125/41002/41004/45009/45011/43002", body = TokenAnswer))
+    responses((status = 200, description = "access_token and expires_in, or errcode 43002/44002/47001/41002/40013/40002/41004/40125/40097/45011/45009", body = TokenAnswer))
 )]
 pub async fn stable_token(
     State(state): State<AppState>,
     method: Method,
-    params: WxParams,
+    WxPost(params): WxPost,
 ) -> Result<Json<AccessTokenResponse>, WxError> {
     if method != Method::POST {
         return Err(ErrCode::RequirePost.into());
@@ -80,8 +98,7 @@ pub async fn stable_token(
     if !params.has_body() {
         return Err(ErrCode::EmptyPostData.into());
     }
-    check_grant_type(&params)?;
-    let (app, secret) = app_with_secret(&state, &params).await?;
+    let (app, secret) = app_and_secret(&state, &params, |name| params.body_text(name)).await?;
     let force = match params.body("force_refresh") {
         None | Some(serde_json::Value::Null) => false,
         Some(serde_json::Value::Bool(b)) => *b,
@@ -101,6 +118,18 @@ pub async fn stable_token(
     for _ in 0..5 {
         let now = state.now();
         let (generation, latest) = state.store.latest_stable_token(app.id).await?;
+        let mut force = force;
+        if force {
+            let since = cfg.day_zone.day_start(now);
+            let (count, last) = state.store.forced_stable_refreshes(app.id, since).await?;
+            if count >= cfg.stable_force_daily {
+                return Err(ErrCode::DailyQuota.into());
+            }
+            // Within 30 s of the last forced refresh, a forced call does not refresh: normal mode answers it.
+            if last.is_some_and(|last| now - last < cfg.stable_force_gap) {
+                force = false;
+            }
+        }
         if !force
             && let Some(t) = &latest
             && now < t.valid_until
@@ -111,19 +140,6 @@ pub async fn stable_token(
                 access_token: token,
                 expires_in: t.expires_at - now,
             }));
-        }
-        if force {
-            let since = cfg.day_zone.day_start(now);
-            let (count, last) = state.store.forced_stable_refreshes(app.id, since).await?;
-            if count >= cfg.stable_force_daily {
-                return Err(ErrCode::DailyQuota.into());
-            }
-            if last.is_some_and(|last| now - last < cfg.stable_force_gap) {
-                return Err(WxError::with(
-                    ErrCode::MinuteQuota,
-                    "force_refresh calls must be 30 seconds apart",
-                ));
-            }
         }
         let nonce = secrets::nonce();
         let token = secrets::stable_token(&secret, &app.appid, &nonce);

@@ -22,15 +22,21 @@ async fn wechat_surface_answers_errcodes_for_garbage() {
         vec![0xff, 0xfe],
         big,
     ];
+    // The POST APIs read a JSON body: anything else is 47001.
     for path in [
-        "/cgi-bin/token",
         "/cgi-bin/stable_token",
         &format!("/wxa/getopendata?access_token={token}"),
-        "/sns/jscode2session",
     ] {
         for body in &bodies {
             let (status, v) = s.post_raw(path, None, body.clone()).await;
             assert_eq!((status, errcode(&v)), (200, 47001), "{path}: {v}");
+        }
+    }
+    // The GET-style APIs never read a body: whatever it holds, the (empty) query decides.
+    for path in ["/cgi-bin/token", "/sns/jscode2session"] {
+        for body in &bodies {
+            let (status, v) = s.post_raw(path, None, body.clone()).await;
+            assert_eq!((status, errcode(&v)), (200, 41002), "{path}: {v}");
         }
     }
     // A stray '%' is taken literally (as form decoders do): the appid is then simply unknown.

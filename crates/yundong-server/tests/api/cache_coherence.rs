@@ -181,7 +181,7 @@ async fn getwerundata_changes_made_elsewhere_show_at_once() {
     a.post_json("/client/v1/werun/settings", Some(&user.token), &off).await;
     assert_eq!(
         b.werun(&user.token, &app.appid).await["errMsg"],
-        "getWeRunData:fail device not support"
+        "getWeRunData: fail device not support"
     );
 }
 

@@ -94,7 +94,7 @@ async fn werun_off_login_needed_and_unknown_app() {
     );
     assert_eq!(
         s.werun(&user.token, &app.appid).await["errMsg"],
-        "getWeRunData:fail device not support"
+        "getWeRunData: fail device not support"
     );
     s.post_json("/client/v1/werun/settings", t, &json!({"werun": true}))
         .await;

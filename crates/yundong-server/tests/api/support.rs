@@ -56,16 +56,29 @@ pub fn cst_midnight(ts: i64) -> i64 {
     ts - (ts + 8 * 3600).rem_euclid(86_400)
 }
 
-/// `errcode` of a WeChat answer (0 when absent), asserting the errmsg form `…, rid: xxxxxxxx-xxxxxxxx-xxxxxxxx`.
+/// `errcode` of a WeChat answer (0 when absent), asserting the errmsg form: the catalog's text and nothing else, then
+/// the rid suffix of either family (`, rid: ` on `/sns/*`, ` rid: ` elsewhere; the strict suite checks which), and a
+/// rid shaped `xxxxxxxx-xxxxxxxx-xxxxxxxx`.
 pub fn errcode(v: &Value) -> i64 {
     let code = v.get("errcode").and_then(Value::as_i64).unwrap_or(0);
     if code != 0 {
         let msg = v["errmsg"].as_str().expect("errmsg");
-        let rid = msg.rsplit(", rid: ").next().unwrap();
+        let (text, rid) = msg
+            .rsplit_once(" rid: ")
+            .unwrap_or_else(|| panic!("no rid suffix in {msg:?}"));
+        let text = text.strip_suffix(',').unwrap_or(text);
+        let known = yundong_proto::errcode::ErrCode::from_code(code as i32).expect("a catalog errcode");
+        assert_eq!(text, known.message(), "errmsg carries WeChat's text only: {msg:?}");
         assert!(
-            msg.contains(", rid: ") && rid.len() == 26 && rid.matches('-').count() == 2,
+            rid.len() == 26 && rid.matches('-').count() == 2,
             "rid suffix in {msg:?}"
         );
     }
     code
+}
+
+/// The rid at the end of an errmsg.
+pub fn rid_of(v: &Value) -> String {
+    let msg = v["errmsg"].as_str().expect("errmsg");
+    msg.rsplit_once(" rid: ").expect("a rid suffix").1.to_owned()
 }

@@ -137,7 +137,7 @@ async fn parameter_errors_in_wechat_order() {
 }
 
 #[tokio::test]
-async fn extra_parameters_are_ignored_and_post_works() {
+async fn extra_parameters_are_ignored_and_only_the_query_counts() {
     let s = TestServer::spawn().await;
     let app = s.app().await;
     let user = s.user("u").await;
@@ -150,10 +150,17 @@ async fn extra_parameters_are_ignored_and_post_works() {
     let (_, v) = s.get_json(&path).await;
     assert_eq!(errcode(&v), 0, "{v}");
     assert!(v.get("unionid").is_none(), "no unionid without an open platform");
-    // POST with the parameters in a JSON body.
+    // POST with the parameters in a JSON body: WeChat reads the query only, so they are missing.
     let code = s.login_code(&user.token, &app.appid).await;
     let body = json!({"appid": app.appid, "secret": app.secret, "js_code": code, "grant_type": "authorization_code"});
     let (_, v) = s.post_json("/sns/jscode2session", None, &body).await;
+    assert_eq!(errcode(&v), 41002, "{v}");
+    // POST with the query complete and a body of garbage: the body is never read.
+    let path = format!(
+        "/sns/jscode2session?appid={}&secret={}&js_code={code}&grant_type=authorization_code",
+        app.appid, app.secret
+    );
+    let (_, v) = s.post_raw(&path, None, b"\xff{garbage".to_vec()).await;
     assert_eq!(errcode(&v), 0, "{v}");
 }
 
