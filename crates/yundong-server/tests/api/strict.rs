@@ -60,7 +60,7 @@ async fn post_raw(s: &TestServer, path: &str, body: &[u8]) -> Value {
 }
 
 /// Codes in the catalog that yundong never answers by itself, and why; every other code has a case below.
-const NEVER_ANSWERED: [(i32, &str); 6] = [
+const NEVER_ANSWERED: [(i32, &str); 5] = [
     (
         40014,
         "[W-errcodes] known to clients (treated like 40001); yundong answers 40001 for every bad token",
@@ -68,10 +68,6 @@ const NEVER_ANSWERED: [(i32, &str); 6] = [
     (40164, "[W-errcodes] yundong has no IP whitelist"),
     (40226, "[W-code2session] yundong blocks no users"),
     (40243, "[W-token] yundong freezes no AppSecret"),
-    (
-        48001,
-        "[W-errcodes] answered by /hardware/bracelet/setstep once device capabilities exist (security work)",
-    ),
     (
         -1,
         "[W-token] answered only when the database fails: see database_failure_is_system_error",
@@ -332,6 +328,20 @@ async fn every_catalog_errcode_is_answered_as_wechat_answers_it() {
         false,
         "76003",
     );
+    // [W-errcodes] 48001: setstep from an app without the device capability (docs/API.md, setstep).
+    check(
+        get(
+            &s,
+            &format!(
+                "/hardware/bracelet/setstep?access_token={token}&openid={openid}&timestamp={}&step=1",
+                s.state.now()
+            ),
+        )
+        .await,
+        ErrCode::ApiUnauthorized,
+        false,
+        "48001",
+    );
     // [W-errcodes] 42001: a token that ran out on its own.
     s.advance(7_201).await;
     check(
@@ -370,8 +380,10 @@ async fn database_failure_is_system_error() {
 #[tokio::test]
 async fn get_style_apis_read_the_query_only() {
     let s = TestServer::spawn().await;
-    let app = s.app().await;
+    // A device app whose wristband the user bound, so setstep's complete query succeeds.
+    let app = s.device_app("test app").await;
     let user = s.user("u").await;
+    s.bind_device(&user, &app).await;
     let token = s.access_token(&app).await;
     let (openid, key) = s.session(&app, &user).await;
     let (a, sec) = (&app.appid, &app.secret);
@@ -556,8 +568,9 @@ async fn signatures_are_keyed_with_the_session_key_text() {
 #[tokio::test]
 async fn rid_suffix_per_family_and_no_details_in_errmsg() {
     let s = TestServer::spawn().await;
-    let app = s.app().await;
+    let app = s.device_app("test app").await;
     let user = s.user("u").await;
+    s.bind_device(&user, &app).await;
     let token = s.access_token(&app).await;
     let (openid, _) = s.session(&app, &user).await;
     let v = get(
