@@ -356,9 +356,17 @@ describe('小程序模拟器 first hour', () => {
     await page.fill('#secret', fit.secret);
     await page.click('#exchange');
     await page.waitForSelector('#exchange-result dd[data-key="session_key"]');
-    // The back end logs the user in again elsewhere: a new session_key replaces the page's.
+    // The back end logs the user in again elsewhere: a new session_key replaces the page's. Wait for the new code,
+    // not the first one still on the page (already exchanged).
+    const firstCode = await page.textContent('#login-result dd[data-key="code"]');
     await page.click('#login');
-    await page.waitForFunction((old) => document.querySelector('#login-result dd[data-key="code"]')?.textContent !== old, '');
+    await page.waitForFunction(
+      (old) => {
+        const now = document.querySelector('#login-result dd[data-key="code"]')?.textContent;
+        return now && now !== old;
+      },
+      firstCode,
+    );
     const code = await page.textContent('#login-result dd[data-key="code"]');
     const q = new URLSearchParams({ appid: fit.appid, secret: fit.secret, js_code: code, grant_type: 'authorization_code' });
     const exchanged = await (await fetch(`${base}/sns/jscode2session?${q}`)).json();
