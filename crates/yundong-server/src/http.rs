@@ -47,15 +47,6 @@ pub async fn method_not_allowed(uri: Uri) -> Response {
     }
 }
 
-/// Fix the request's arrival in the change feed: every cache it consults is synced by one read begun after now.
-pub async fn arrival(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    req: Request,
-    next: axum::middleware::Next,
-) -> Response {
-    state.cache.feed.scope(next.run(req)).await
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct Health {
     status: &'static str,

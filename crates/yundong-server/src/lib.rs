@@ -47,7 +47,6 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     openapi::finish(&mut doc);
     let body_limit = state.config.body_limit;
-    let arrival = axum::middleware::from_fn_with_state(state.clone(), http::arrival);
     let metrics = state.config.metrics.then(|| state.metrics.http.clone());
     let mut api = api.merge(ui::docs_headers(
         SwaggerUi::new("/docs").url("/openapi.json", doc).into(),
@@ -59,7 +58,6 @@ pub fn router(state: AppState) -> Router {
         api.merge(ui::routes())
             .fallback(http::fallback)
             .method_not_allowed_fallback(http::method_not_allowed)
-            .layer(arrival)
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 journal::layer::wechat,
@@ -125,8 +123,9 @@ pub async fn serve(
         })
     };
     let limits = state.config.limits.clone();
+    let caches = state.cache.clone();
     let app = router(state);
-    let result = listener::run(listener, app, limits, shutdown).await;
+    let result = listener::run(listener, app, limits, Some(caches), shutdown).await;
     janitor.abort();
     result
 }

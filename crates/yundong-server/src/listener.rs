@@ -26,6 +26,8 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 use tower_http::timeout::DeadlineBody;
 
+use crate::cache::Caches;
+
 /// Limits of the HTTP listener (see the module docs).
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -60,11 +62,14 @@ pub fn connection_limit(configured: usize, nofile: Option<u64>) -> usize {
     }
 }
 
-/// Serve `app` on `listener` within `limits` until `shutdown` resolves (see the module docs).
+/// Serve `app` on `listener` within `limits` until `shutdown` resolves (see the module docs). With `feed`, each
+/// request runs inside [`Feed::scope`]: its arrival is fixed once, so every cache it consults is synced by one read
+/// of the change feed (done here rather than as a router middleware, which would box and clone per request).
 pub async fn run(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    feed: Option<Arc<Caches>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -102,11 +107,26 @@ pub async fn run(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let caches = feed.clone();
         let body_timeout = limits.body_timeout;
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            let mut req = req.map(|body| axum::body::Body::new(DeadlineBody::new(body_timeout, body)));
+            // A body gets a deadline; a request without one (most GETs) skips the timer it would cost.
+            let mut req = req.map(|body| {
+                if hyper::body::Body::size_hint(&body).exact() == Some(0) {
+                    axum::body::Body::new(body)
+                } else {
+                    axum::body::Body::new(DeadlineBody::new(body_timeout, body))
+                }
+            });
             req.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(req)
+            let answer = app.clone().oneshot(req);
+            let caches = caches.clone();
+            async move {
+                match &caches {
+                    Some(c) => c.feed.scope(answer).await,
+                    None => answer.await,
+                }
+            }
         });
         let conn = http.serve_connection(TokioIo::new(stream), service).with_upgrades();
         let mut stop = stop_rx.clone();

@@ -42,7 +42,8 @@ pub struct AppState {
     pub journal: Journal,
     apps: Arc<AppCache>,
     /// User ids by token digest, each with the feed stamp it was read at. A token is replaced by `reset_user_token`,
-    /// which changes the user's row, so an entry holds only while the feed shows no change to its user since.
+    /// whose trigger appends the user's token key to the feed, so an entry holds only while the feed shows no
+    /// replaced token for its user since.
     /// Bounded: cleared when it reaches `USER_CACHE_MAX` entries.
     user_ids: Arc<RwLock<TokenUsers>>,
 }
@@ -65,6 +66,13 @@ struct AppCache {
 /// The key under which the change feed records a change to the app with internal id `id`.
 fn app_key(id: i64) -> [i64; 1] {
     [-id]
+}
+
+/// The key under which the change feed records a replaced token of user `id` (migration 0006): apart from the
+/// user's own key, which every write concerning the user (a step upload …) appends, so that uploads do not void the
+/// cached token → user mapping they rely on.
+fn token_key(id: i64) -> [i64; 1] {
+    [-(1_i64 << 62) - id]
 }
 
 impl AppCache {
@@ -161,7 +169,7 @@ impl AppState {
         let digest = yundong_proto::crypto::sha256(token.as_bytes());
         let cached = self.user_ids.read().ok().and_then(|m| m.get(&digest).copied());
         if let Some((id, at)) = cached
-            && feed.holds(at, &[id])
+            && feed.holds(at, &token_key(id))
         {
             return Ok(Some(id));
         }

@@ -221,6 +221,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
                     listener,
                     router,
                     limits,
+                    None,
                     std::future::pending(),
                 )),
             ))

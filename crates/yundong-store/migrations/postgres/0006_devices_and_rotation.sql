@@ -18,3 +18,13 @@ BEGIN
 END $$;
 CREATE TRIGGER cache_apps_update AFTER UPDATE OF secret_hash, device_steps ON apps
     FOR EACH ROW EXECUTE FUNCTION cache_event_app();
+
+-- A user's token can now be replaced: nodes cache token → user, so a replacement appends a key of its own (below
+-- every app key: -4611686018427387904 - user id), which step uploads and other writes to the user never append.
+CREATE FUNCTION cache_event_token() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO cache_events (user_id) VALUES (-4611686018427387904 - NEW.id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER cache_users_token AFTER UPDATE OF token_hash ON users
+    FOR EACH ROW EXECUTE FUNCTION cache_event_token();

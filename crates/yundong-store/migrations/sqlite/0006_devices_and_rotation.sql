@@ -13,3 +13,8 @@ CREATE TABLE device_bindings (
 -- negated, to the change feed (user ids are positive, 0 means everyone).
 CREATE TRIGGER cache_apps_update AFTER UPDATE OF secret_hash, device_steps ON apps
 BEGIN INSERT INTO cache_events (user_id) VALUES (-NEW.id); END;
+
+-- A user's token can now be replaced: nodes cache token → user, so a replacement appends a key of its own (below
+-- every app key: -4611686018427387904 - user id), which step uploads and other writes to the user never append.
+CREATE TRIGGER cache_users_token AFTER UPDATE OF token_hash ON users
+BEGIN INSERT INTO cache_events (user_id) VALUES (-4611686018427387904 - NEW.id); END;
