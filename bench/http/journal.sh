@@ -30,7 +30,7 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-ADMIN="yda_bench_admin"
+ADMIN="yda_bench_admin_0123456789abcdef0123456789"
 PIN_SERVER=""; PIN_WRK=""
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then PIN_SERVER="taskset -c 0"; PIN_WRK="taskset -c 1"; fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -31,7 +31,7 @@ WORK="$(mktemp -d)"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-ADMIN="yda_bench_admin"
+ADMIN="yda_bench_admin_0123456789abcdef0123456789"
 PIN_SERVER=""; PIN_WRK=""
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then PIN_SERVER="taskset -c 0"; PIN_WRK="taskset -c 1"; fi
 
