@@ -1,4 +1,4 @@
-//! The HTTP/1.1 accept loop, hardened against clients that connect and then say nothing, or say it slowly.
+//! The HTTP/1.1 accept loop (HTTP/1.1 only: no h2c), hardened against clients that connect and then say nothing, or say it slowly.
 //!
 //! - **Header timeout.** A connection must deliver a complete request head within `header_timeout` of being accepted
 //!   or of its previous answer (so an idle keep-alive connection is closed after the same time). Silent sockets and

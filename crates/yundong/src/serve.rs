@@ -106,23 +106,45 @@ fn init_tracing(format: &str) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at SIGTERM or Ctrl-C. The handlers are installed when this is called, not when it is first polled: a
+/// signal that arrives right after the banner (a supervisor stopping a server it just started) is a graceful stop,
+/// never the default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut term, mut int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing requests in flight");
+    async move {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! { _ = term => {}, _ = int => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
+    }
 }
 
 pub async fn run(args: ServeArgs) -> Result<()> {
@@ -228,6 +250,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         }
         None => None,
     };
+    let shutdown = shutdown_signal();
     println!("yundong {} serving on {base}", env!("CARGO_PKG_VERSION"));
     println!("  database:   {}", redact_url(&url));
     match (&fresh_token, &env_token) {
@@ -271,7 +294,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     if args.dev_clock {
         println!("  dev clock:  POST {base}/admin/v1/clock/advance {{\"seconds\": N}}");
     }
-    yundong_server::serve(listener, state, shutdown_signal()).await?;
+    yundong_server::serve(listener, state, shutdown).await?;
     if let Some((_, task)) = metrics_server {
         task.abort();
     }

@@ -190,3 +190,27 @@ fn the_cli_grants_the_device_capability_and_resets_credentials() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no user 999"));
 }
+
+/// The server raises its own open-file soft limit to the hard limit at start (SECURITY.md, "Slow and hostile clients").
+#[test]
+fn the_open_file_soft_limit_is_raised_to_the_hard_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}?mode=rwc", dir.path().join("y.sqlite").display());
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "ulimit -Sn 256 && ulimit -Hn 4096 && exec '{}' serve --listen 127.0.0.1:0 --database '{db}'",
+            env!("CARGO_BIN_EXE_yundong")
+        ))
+        .env("YUNDONG_ADMIN_TOKEN", ADMIN);
+    let server = Server::start_command(cmd);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .to_owned();
+    server.stop();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&fields[3..5], &["4096", "4096"], "{line}");
+}
