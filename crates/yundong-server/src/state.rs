@@ -188,32 +188,31 @@ impl AppState {
     /// The app with this appid: this node's copy while the change feed shows no change to the app, else from the
     /// database (after syncing with the feed, so a secret reset through any node is seen).
     pub async fn app_by_appid(&self, appid: &str) -> Result<Option<Arc<AppRow>>, StoreError> {
-        let feed = &self.cache.feed;
-        let stamp = feed.sync().await?;
-        let cached = self.apps.by_appid.read().ok().and_then(|m| m.get(appid).cloned());
-        if let Some((app, at)) = cached
-            && feed.holds(at, &app_key(app.id))
-        {
-            return Ok(Some(app));
-        }
-        let app = self.store.app_by_appid(appid).await?.map(Arc::new);
-        if let Some(app) = &app {
-            self.apps.put(app, stamp);
-        }
-        Ok(app)
+        let cached = |c: &AppCache| c.by_appid.read().ok().and_then(|m| m.get(appid).cloned());
+        self.app_through_cache(cached, self.store.app_by_appid(appid)).await
     }
 
     /// The app with this internal id, cached as [`AppState::app_by_appid`].
     pub async fn app_by_id(&self, id: i64) -> Result<Option<Arc<AppRow>>, StoreError> {
+        let cached = |c: &AppCache| c.by_id.read().ok().and_then(|m| m.get(&id).cloned());
+        self.app_through_cache(cached, self.store.app_by_id(id)).await
+    }
+
+    /// Sync with the feed; then the app `cached` finds if no change to it was seen since it was read, else the one
+    /// `load` reads (kept, stamped with the sync).
+    async fn app_through_cache(
+        &self,
+        cached: impl FnOnce(&AppCache) -> Option<(Arc<AppRow>, Stamp)>,
+        load: impl Future<Output = Result<Option<AppRow>, StoreError>>,
+    ) -> Result<Option<Arc<AppRow>>, StoreError> {
         let feed = &self.cache.feed;
         let stamp = feed.sync().await?;
-        let cached = self.apps.by_id.read().ok().and_then(|m| m.get(&id).cloned());
-        if let Some((app, at)) = cached
+        if let Some((app, at)) = cached(&self.apps)
             && feed.holds(at, &app_key(app.id))
         {
             return Ok(Some(app));
         }
-        let app = self.store.app_by_id(id).await?.map(Arc::new);
+        let app = load.await?.map(Arc::new);
         if let Some(app) = &app {
             self.apps.put(app, stamp);
         }

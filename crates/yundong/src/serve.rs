@@ -106,6 +106,17 @@ fn init_tracing(format: &str) {
     }
 }
 
+/// The next delivery of `signal`; never, if it could not be installed.
+#[cfg(unix)]
+async fn received(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
 /// Resolves at SIGTERM or Ctrl-C. The handlers are installed when this is called, not when it is first polled: a
 /// signal that arrives right after the banner (a supervisor stopping a server it just started) is a graceful stop,
 /// never the default action.
@@ -121,23 +132,7 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     async move {
         #[cfg(unix)]
         {
-            let term = async {
-                match term.as_mut() {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            let int = async {
-                match int.as_mut() {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! { _ = term => {}, _ = int => {} }
+            tokio::select! { _ = received(term.as_mut()) => {}, _ = received(int.as_mut()) => {} }
         }
         #[cfg(not(unix))]
         {

@@ -8,6 +8,7 @@ use yundong_proto::admin::{AppCreated, UserCreated};
 use yundong_testkit::{ADMIN_TOKEN, TestServer, parse, test_config};
 
 use crate::checkin::{fitness_app, share as share_to_werun};
+use crate::share::{png, upload};
 use crate::support::errcode;
 
 fn setstep(token: &str, openid: &str, now: i64, step: i64) -> String {
@@ -282,20 +283,9 @@ async fn share_cards_are_limited_per_user() {
     let chat: Value = s
         .admin("/admin/v1/conversations", json!({"members": [a.user_id, b.user_id]}))
         .await;
-    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    png.resize(100, 7);
     let mut answers = Vec::new();
     for _ in 0..3 {
-        let res = s
-            .http
-            .post(s.url("/client/v1/files"))
-            .bearer_auth(&a.token)
-            .header("content-type", "image/png")
-            .body(png.clone())
-            .send()
-            .await
-            .unwrap();
-        let (_, file) = parse(res).await;
+        let (_, file) = upload(&s, Some(&a.token), "image/png", png(100)).await;
         let body = json!({
             "conversation_id": chat["conversation_id"], "appid": app.appid, "userName": app.original_id,
             "path": "/pages/index", "title": "跑步", "imagePath": file["tempFilePath"],
@@ -373,8 +363,7 @@ async fn temp_file_quota_holds_under_concurrent_uploads() {
     let s = TestServer::spawn().await;
     let other = s.spawn_node().await;
     let user = s.user("u").await;
-    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    png.resize(200, 7);
+    let png = png(200);
     let mut uploads = tokio::task::JoinSet::new();
     for i in 0..80 {
         let node = if i % 2 == 0 { &s } else { &other };
@@ -399,20 +388,9 @@ async fn image_bytes_are_limited_per_day() {
     config.image_bytes_per_day = 1_000;
     let s = TestServer::spawn_with(config).await;
     let user = s.user("u").await;
-    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    png.resize(400, 7);
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        let res = s
-            .http
-            .post(s.url("/client/v1/files"))
-            .bearer_auth(&user.token)
-            .header("content-type", "image/png")
-            .body(png.clone())
-            .send()
-            .await
-            .unwrap();
-        let (status, v) = parse(res).await;
+        let (status, v) = upload(&s, Some(&user.token), "image/png", png(400)).await;
         statuses.push((status, v["errMsg"].as_str().unwrap_or("").to_owned()));
     }
     assert_eq!(statuses[0].0, 200);

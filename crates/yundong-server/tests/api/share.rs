@@ -7,7 +7,8 @@ use yundong_testkit::{ADMIN_TOKEN, TestServer, parse};
 
 use crate::support::{decrypt, decrypt_answer, try_decrypt};
 
-fn png(len: usize) -> Vec<u8> {
+/// A PNG-shaped body of `len` bytes (magic and IHDR; the server checks no more).
+pub fn png(len: usize) -> Vec<u8> {
     let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     v.resize(len, 7);
     v
@@ -71,7 +72,8 @@ async fn world() -> World {
     }
 }
 
-async fn upload(s: &TestServer, token: Option<&str>, ctype: &str, body: Vec<u8>) -> (u16, Value) {
+/// `POST /client/v1/files` with a content type: status and answer.
+pub async fn upload(s: &TestServer, token: Option<&str>, ctype: &str, body: Vec<u8>) -> (u16, Value) {
     let mut req = s
         .http
         .post(s.url("/client/v1/files"))
