@@ -11,6 +11,7 @@ pub mod errcode;
 pub mod ids;
 pub mod opendata;
 pub mod share;
+pub mod share_paths;
 pub mod sport;
 pub mod text;
 pub mod wechat;
