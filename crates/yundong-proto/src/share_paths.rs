@@ -94,6 +94,9 @@ pub fn web_url(url: &str) -> Result<Cow<'_, str>, &'static str> {
     if lower.starts_with("https://") || lower.starts_with("http://") {
         return crate::share::check_web_url(url).map(|()| Cow::Borrowed(url));
     }
+    if url.contains("://") {
+        return Err("must be an http:// or https:// URL");
+    }
     let rest = url.strip_prefix("//").unwrap_or(url);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let (host, port) = match authority.split_once(':') {

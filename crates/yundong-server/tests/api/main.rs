@@ -19,6 +19,7 @@ mod rate_limits;
 mod readiness;
 mod security;
 mod share;
+mod share_examples;
 mod slow_clients;
 mod smoke;
 mod steps_ingest;
