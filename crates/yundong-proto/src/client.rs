@@ -174,13 +174,7 @@ pub fn ok(api: &str) -> String {
     format!("{api}:ok")
 }
 
-/// `<api>:fail <reason>`.
-/// `getWeRunData`'s failure when WeRun is off, as Android WeChat writes it: with a space after the colon.
-pub const WERUN_DEVICE_NOT_SUPPORT: &str = "getWeRunData: fail device not support";
-
-/// `shareToWeRun`'s failure for an app without the permission, as WeChat writes it: with a space after the colon.
-pub const SHARE_TO_WERUN_NO_PERMISSION: &str = "shareToWeRun: fail has no permission";
-
+/// `<api>:fail <reason>` (the reasons' catalog is [`crate::reason::Reason`]).
 pub fn fail(api: &str, reason: &str) -> String {
     format!("{api}:fail {reason}")
 }

@@ -16,13 +16,10 @@ use yundong_store::StoreError;
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth, UserId};
 use crate::state::AppState;
-use yundong_core::ranking::{self, SocialError};
+use yundong_core::ranking;
 
-fn social(api: &'static str) -> impl Fn(SocialError) -> ClientError {
-    move |e| match e {
-        SocialError::Fail(reason) => ClientError::fail(api, reason),
-        SocialError::Store(e) => ClientError::store(api, e),
-    }
+fn social(api: &'static str) -> impl Fn(yundong_core::Error) -> ClientError {
+    move |e| ClientError::core(api, e)
 }
 
 fn store(api: &'static str) -> impl Fn(StoreError) -> ClientError {
