@@ -1,8 +1,8 @@
 """wechatpy (1.8.18 or 2.0.0a26, whichever the running venv holds), unmodified, against a yundong server.
 
 Pointed at the server as conformance/README.md describes (the row "Pointed at the server by"): a subclass
-overriding API_BASE_URL, the wxa base URL and fetch_access_token, and (second flow) the plain WeChatClient with a requests transport adapter that rewrites
-https://api.weixin.qq.com/ to the server.
+overriding API_BASE_URL, the wxa base URL and fetch_access_token, and (second flow) the plain WeChatClient with a
+requests transport adapter that rewrites https://api.weixin.qq.com/ to the server.
 
 Run by conformance/run.sh, which sets YUNDONG_BASE and YUNDONG_ADMIN_TOKEN. Exits 1 if any check fails.
 """
