@@ -12,10 +12,14 @@ const HEADER: &str = "| errcode | errmsg | when |";
 /// The rows of the table that starts with [`HEADER`]: `(errcode, errmsg)` per row, in document order.
 fn documented(doc: &str) -> Result<Vec<(i32, String)>, String> {
     let mut lines = doc.lines().skip_while(|l| l.trim() != HEADER);
-    lines.next().ok_or(format!("docs/API.md has no table headed `{HEADER}`"))?;
+    lines
+        .next()
+        .ok_or(format!("docs/API.md has no table headed `{HEADER}`"))?;
     let separator = lines.next().unwrap_or_default();
     if !separator.starts_with("|---") {
-        return Err(format!("the errcode table's second line is not a separator: {separator:?}"));
+        return Err(format!(
+            "the errcode table's second line is not a separator: {separator:?}"
+        ));
     }
     let mut rows = Vec::new();
     for line in lines.take_while(|l| l.starts_with('|')) {
@@ -23,7 +27,9 @@ fn documented(doc: &str) -> Result<Vec<(i32, String)>, String> {
         if cells.len() < 3 {
             return Err(format!("row with fewer than 3 cells: {line}"));
         }
-        let code = cells[0].parse::<i32>().map_err(|_| format!("one errcode per row, a number: {line}"))?;
+        let code = cells[0]
+            .parse::<i32>()
+            .map_err(|_| format!("one errcode per row, a number: {line}"))?;
         rows.push((code, cells[1].trim_matches('`').to_string()));
     }
     Ok(rows)
@@ -45,7 +51,9 @@ fn differences(rows: &[(i32, String)], catalog: &BTreeMap<i32, &str>) -> Vec<Str
     }
     for (code, text) in catalog {
         if !seen.contains_key(code) {
-            out.push(format!("{code} ({text:?}) is in the catalog but not listed in docs/API.md"));
+            out.push(format!(
+                "{code} ({text:?}) is in the catalog but not listed in docs/API.md"
+            ));
         }
     }
     out
@@ -60,7 +68,11 @@ fn api_md_lists_exactly_the_catalog() {
     let rows = documented(API_MD).unwrap();
     assert_eq!(catalog().len(), ErrCode::ALL.len(), "two catalog entries share a code");
     let diff = differences(&rows, &catalog());
-    assert!(diff.is_empty(), "docs/API.md's errcode table and errcode.rs disagree:\n{}", diff.join("\n"));
+    assert!(
+        diff.is_empty(),
+        "docs/API.md's errcode table and errcode.rs disagree:\n{}",
+        diff.join("\n")
+    );
 }
 
 #[test]
@@ -74,7 +86,10 @@ fn a_missing_changed_or_extra_row_is_reported() {
     assert_eq!(differences(&changed, &catalog).len(), 1);
     let mut extra = rows.clone();
     extra.push((99999, "made up".into()));
-    assert_eq!(differences(&extra, &catalog), ["99999 is listed but not in the catalog"]);
+    assert_eq!(
+        differences(&extra, &catalog),
+        ["99999 is listed but not in the catalog"]
+    );
     let mut twice = rows.clone();
     twice.push(rows[0].clone());
     assert_eq!(differences(&twice, &catalog).len(), 1);
