@@ -26,7 +26,7 @@ pub struct Post<'a> {
     pub confirm: bool,
 }
 
-/// Whether `app` may post check-ins to WeRun.
+/// Whether `app` may post check-ins to WeRun: category exactly `体育-在线健身` and the switch on (docs/WECHAT.md §5.1).
 pub fn may_share(app: &AppRow) -> bool {
     app.werun_share && app.category.as_deref() == Some(CATEGORY_FITNESS)
 }

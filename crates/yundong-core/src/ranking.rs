@@ -1,4 +1,5 @@
-//! The WeRun ranking, likes and detail page (DESIGN §5.11): who a viewer sees, in what order, and what each row shows.
+//! The WeRun ranking, likes and detail page (docs/DESIGN.md §5.11): who a viewer sees, in what order, and what each row
+//! shows.
 //!
 //! Rules, decided here and asserted by `tests/api/ranking.rs`:
 //!

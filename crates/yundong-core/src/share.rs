@@ -1,5 +1,5 @@
-//! Share cards (DESIGN §5.12, spec §6): making conversations (shared by the admin API and the CLI), and the lives
-//! and shapes of temp files, shareTickets and openGIds.
+//! Share cards (docs/DESIGN.md §5.12, docs/WECHAT.md §6): making conversations (shared by the admin API and the CLI),
+//! and the lives and shapes of temp files, shareTickets and openGIds.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,5 +1,5 @@
-//! Recording step totals (DESIGN §5.9): absolute daily totals per source, any day of the 31-day window, never the
-//! future, capped; group-committed.
+//! Recording step totals (docs/DESIGN.md §5.9): absolute daily totals per source, any day of the 31-day window, never
+//! the future, capped; group-committed.
 //!
 //! Uploads from every handler go through one [`StepWriter`] per node: a task that takes whatever has queued up while
 //! the previous commit ran and commits it as one transaction, then answers each upload. An upload is acknowledged

@@ -1,5 +1,5 @@
-//! The client API: what the WeChat app does for a signed-in user (DESIGN §3.2). Field names follow the `wx.*` API
-//! each call stands for, and every answer carries an `errMsg` in WeChat's form (`getWeRunData:ok`, `…:fail …`).
+//! The client API: what the WeChat app does for a signed-in user (docs/DESIGN.md §3.2). Field names follow the `wx.*`
+//! API each call stands for, and every answer carries an `errMsg` in WeChat's form (`getWeRunData:ok`, `…:fail …`).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! The admin API (DESIGN §3.3): apps, users, friendships and the dev clock, behind the admin bearer token.
+//! The admin API (docs/DESIGN.md §3.3): apps, users, friendships and the dev clock, behind the admin bearer token.
 
 mod conversations;
 mod credentials;

@@ -1,4 +1,4 @@
-//! `wx.shareToWeRun`: a mini program's sport check-in (spec §5, DESIGN §5.10).
+//! `wx.shareToWeRun`: a mini program's sport check-in (docs/WECHAT.md §5, docs/DESIGN.md §5.10).
 
 use axum::Json;
 use axum::extract::State;
@@ -14,7 +14,6 @@ use yundong_core::checkins;
 
 const API: &str = "shareToWeRun";
 
-/// The longest `idempotencyKey` accepted, in characters.
 fn answer(state: &AppState, row: &CheckInRow) -> ShareToWeRunResponse {
     let env = EnvVersion::parse(&row.env).unwrap_or(if row.shown {
         EnvVersion::Release
@@ -40,18 +39,19 @@ fn answer(state: &AppState, row: &CheckInRow) -> ShareToWeRunResponse {
 /// 1. bearer token (401) and a well-formed JSON body with `appid` and `confirm` (400);
 /// 2. `appid` names an app, else `fail invalid appid`;
 /// 3. the app's category is exactly `体育-在线健身` and its werun_share switch is on, else `shareToWeRun: fail has no permission` (WeChat's exact text)
-///    (WeChat checks the permission before it shows anything: `checkWxaSportRecord:fail`, spec §5.3);
+///    (WeChat checks the permission before it shows anything: `checkWxaSportRecord:fail`, docs/WECHAT.md §5.3);
 /// 4. `envVersion` is absent, `release`, `develop` or `trial`, else `fail invalid envVersion …`;
-/// 5. `recordList` is valid (DESIGN §5.10), else `fail <message naming the record and field>`: a record the dialog
-///    could not show is never put to the user;
+/// 5. `recordList` is valid (docs/DESIGN.md §5.10), else `fail <message naming the record and field>`: a record the
+///    dialog could not show is never put to the user;
 /// 6. `idempotencyKey`, when given, is 1–128 characters without control characters;
 /// 7. the dialog: `confirm: false` → `fail cancel`;
-/// 8. storage: every confirmed call is a new check-in (WeChat never dedupes, spec §5.1), except that a key this user
-///    already used with this app answers the first call's result, unchanged, and stores nothing. The key is claimed
-///    only by a stored check-in, so a failed or cancelled call leaves it free.
+/// 8. storage: every confirmed call is a new check-in (WeChat never dedupes, docs/WECHAT.md §5.1), except that a key
+///    this user already used with this app answers the first call's result, unchanged, and stores nothing. The key is
+///    claimed only by a stored check-in, so a failed or cancelled call leaves it free.
 ///
 /// `develop` and `trial` builds get `ok` and are stored with `shown: false`: they never reach the ranking or the
-/// detail page (spec §5.1). The answer's `checkInId`, `shown`, `date` and `recordList` are yundong's extension.
+/// detail page (docs/WECHAT.md §5.1). The answer's `checkInId`, `shown`, `date` and `recordList` are yundong's
+/// extension.
 #[utoipa::path(
     post, path = "/client/v1/wx/shareToWeRun", tag = "client", security(("user" = [])),
     request_body = ShareToWeRunRequest,

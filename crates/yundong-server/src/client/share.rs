@@ -1,5 +1,5 @@
-//! Share cards (DESIGN §3.2, §5.12; spec §6): temp files, `shareMiniProgramMessage`, reading conversations and their
-//! cards, opening a card (which may yield a shareTicket) and `wx.getShareInfo`.
+//! Share cards (docs/DESIGN.md §3.2, §5.12; docs/WECHAT.md §6): temp files, `shareMiniProgramMessage`, reading
+//! conversations and their cards, opening a card (which may yield a shareTicket) and `wx.getShareInfo`.
 //!
 //! Membership rules everything: only members read a conversation, post into it, open its cards or see the images its
 //! cards show. A shareTicket is issued only for a card with `withShareTicket` opened from a group, and works only for
@@ -216,8 +216,8 @@ pub async fn download_file(
         .into_response())
 }
 
-/// `shareMiniProgramMessage` (spec §6.1, DESIGN §5.12): post a mini-program card into a conversation the sender is a
-/// member of.
+/// `shareMiniProgramMessage` (docs/WECHAT.md §6.1, docs/DESIGN.md §5.12): post a mini-program card into a conversation
+/// the sender is a member of.
 ///
 /// A body that is not the documented JSON (a required field missing, a wrong type) is a 400; every other rule is
 /// `shareMiniProgramMessage:fail invalid <parameter>: <reason>` (HTTP 200), checked in this order: `userName` is an
@@ -438,7 +438,7 @@ pub async fn list_messages(
 
 /// Open a card, as a member taps it in a chat: the mini program to launch, its page and launch scene. A card with
 /// `withShareTicket` opened from a group also yields a `shareTicket` for `wx.getShareInfo`, bound to this user and
-/// the app the card opens, valid 1 hour; direct chats never yield one (DESIGN §5.12).
+/// the app the card opens, valid 1 hour; direct chats never yield one (docs/DESIGN.md §5.12).
 #[utoipa::path(
     post, path = "/client/v1/share/open", tag = "client", security(("user" = [])),
     request_body = OpenShareRequest,
@@ -502,7 +502,7 @@ pub async fn open_card(
     }))
 }
 
-/// `wx.getShareInfo` (spec §6.2): the group behind a shareTicket, encrypted for the app's back end.
+/// `wx.getShareInfo` (docs/WECHAT.md §6.2): the group behind a shareTicket, encrypted for the app's back end.
 ///
 /// The ticket must be one this user got by opening a card of `appid` from a group, less than an hour ago (else
 /// `getShareInfo:fail invalid shareTicket[: issued to another user | issued for another app]` or

@@ -1,4 +1,4 @@
-//! `/sns/jscode2session`, `/wxa/checksession`, `/wxa/resetusersessionkey` (spec §3.2, §3.5).
+//! `/sns/jscode2session`, `/wxa/checksession`, `/wxa/resetusersessionkey` (docs/WECHAT.md §3.2, §3.5).
 
 use axum::Json;
 use axum::extract::State;

@@ -1,4 +1,4 @@
-//! `/hardware/bracelet/setstep`: a device app reports a user's absolute step total for a day (spec §4.1).
+//! `/hardware/bracelet/setstep`: a device app reports a user's absolute step total for a day (docs/WECHAT.md §4.1).
 
 use axum::Json;
 use axum::extract::State;

@@ -1,4 +1,4 @@
-//! `/cgi-bin/token` and `/cgi-bin/stable_token` (spec §3.3, §3.4, DESIGN §5.7).
+//! `/cgi-bin/token` and `/cgi-bin/stable_token` (docs/WECHAT.md §3.3, §3.4, docs/DESIGN.md §5.7).
 
 use axum::Json;
 use axum::extract::State;
