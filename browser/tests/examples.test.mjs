@@ -1,5 +1,5 @@
-// WeChat's own example calls run verbatim through /ui/wx.js (issue 12 item 7; docs/WECHAT.md W-werun-example,
-// W-share-werun-example, W-share-mp): getWeRunData's, shareToWeRun's and wx.miniapp.shareMiniProgramMessage's,
+// WeChat's own example calls run verbatim through /ui/wx.js (issue 12 item 7; docs/WECHAT.md §10.8, sources
+// [W-werun], [W-sharewerun], [W-miniapp-share]): getWeRunData's, shareToWeRun's and wx.miniapp.shareMiniProgramMessage's,
 // plus getWeRunData's `timeout` option (base library 1.9.90). Each example's source below is WeChat's text; the only
 // change is shareMiniProgramMessage's placeholder `'小程序原始id'`, replaced by the app's original id as the
 // example's own comment says. A spy around the API records which callback WeChat's code was answered through.

@@ -1,4 +1,4 @@
-//! What a card's `imagePath` and `webpageUrl` may be (spec §6.1, docs/WECHAT.md rule 8): the two values WeChat's own
+//! What a card's `imagePath` and `webpageUrl` may be (docs/WECHAT.md §6.1 and §10.8): the two values WeChat's own
 //! example of `wx.miniapp.shareMiniProgramMessage` passes in forms a stricter reading would refuse
 //! (`imagePath: '/pages/thumb.png'`, a code-package image, and `webpageUrl: 'www.qq.com'`, no scheme).
 //!

@@ -1,5 +1,5 @@
-//! The client API (DESIGN §3.2): what the WeChat app does on behalf of a signed-in platform user. Each call stands
-//! for a `wx.*` API and answers with its `errMsg`.
+//! The client API (docs/DESIGN.md §3.2): what the WeChat app does on behalf of a signed-in platform user. Each call
+//! stands for a `wx.*` API and answers with its `errMsg`.
 
 mod apps;
 mod checkin;

@@ -1,5 +1,5 @@
-//! Share cards (DESIGN §3.2, §5.12; spec §6): temp files, `shareMiniProgramMessage`, reading conversations and their
-//! cards, opening a card (which may yield a shareTicket) and `wx.getShareInfo`.
+//! Share cards (docs/DESIGN.md §3.2, §5.12; docs/WECHAT.md §6): temp files, `shareMiniProgramMessage`, reading
+//! conversations and their cards, opening a card (which may yield a shareTicket) and `wx.getShareInfo`.
 //!
 //! Membership rules everything: only members read a conversation, post into it, open its cards or see the images its
 //! cards show. A shareTicket is issued only for a card with `withShareTicket` opened from a group, and works only for
@@ -29,11 +29,11 @@ use yundong_store::{
 
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth};
-use crate::secrets;
-use crate::service::opendata;
-use crate::service::quotas;
-use crate::service::share::{self, DEFAULT_PAGE, MAX_PAGE, MAX_UNUSED_TEMP_FILES, SHARE_TICKET_TTL, TEMP_FILE_TTL};
 use crate::state::AppState;
+use yundong_core::opendata;
+use yundong_core::quotas;
+use yundong_core::secrets;
+use yundong_core::share::{self, DEFAULT_PAGE, MAX_PAGE, MAX_UNUSED_TEMP_FILES, SHARE_TICKET_TTL, TEMP_FILE_TTL};
 
 /// The largest body the upload route reads: the image cap plus headroom, so that a slightly larger file still gets
 /// an answer naming its size. Everything else keeps the server's default limit.
@@ -221,8 +221,8 @@ pub async fn download_file(
         .into_response())
 }
 
-/// `shareMiniProgramMessage` (spec §6.1, DESIGN §5.12): post a mini-program card into a conversation the sender is a
-/// member of.
+/// `shareMiniProgramMessage` (docs/WECHAT.md §6.1, docs/DESIGN.md §5.12): post a mini-program card into a conversation
+/// the sender is a member of.
 ///
 /// A body that is not the documented JSON (a required field missing, a wrong type) is a 400; every other rule is
 /// `shareMiniProgramMessage:fail invalid <parameter>: <reason>` (HTTP 200), checked in this order: `userName` is an
@@ -475,7 +475,7 @@ pub async fn list_messages(
 
 /// Open a card, as a member taps it in a chat: the mini program to launch, its page and launch scene. A card with
 /// `withShareTicket` opened from a group also yields a `shareTicket` for `wx.getShareInfo`, bound to this user and
-/// the app the card opens, valid 1 hour; direct chats never yield one (DESIGN §5.12).
+/// the app the card opens, valid 1 hour; direct chats never yield one (docs/DESIGN.md §5.12).
 #[utoipa::path(
     post, path = "/client/v1/share/open", tag = "client", security(("user" = [])),
     request_body = OpenShareRequest,
@@ -539,7 +539,7 @@ pub async fn open_card(
     }))
 }
 
-/// `wx.getShareInfo` (spec §6.2): the group behind a shareTicket, encrypted for the app's back end.
+/// `wx.getShareInfo` (docs/WECHAT.md §6.2): the group behind a shareTicket, encrypted for the app's back end.
 ///
 /// The ticket must be one this user got by opening a card of `appid` from a group, less than an hour ago (else
 /// `getShareInfo:fail invalid shareTicket[: issued to another user | issued for another app]` or

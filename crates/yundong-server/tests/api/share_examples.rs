@@ -1,4 +1,4 @@
-//! WeChat's own example of `wx.miniapp.shareMiniProgramMessage` (docs/WECHAT.md W-share-mp, issue 12 item 7) passes
+//! WeChat's own example of `wx.miniapp.shareMiniProgramMessage` (docs/WECHAT.md §6.1 and §10.8) passes
 //! a code-package image (`imagePath: '/pages/thumb.png'`) and a scheme-less `webpageUrl: 'www.qq.com'`: both are
 //! accepted, the card shows yundong's placeholder thumbnail and reads back `https://www.qq.com`. What no code
 //! package can hold, and network images, are still refused and store nothing.
