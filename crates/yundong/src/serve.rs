@@ -11,8 +11,11 @@ use yundong_proto::day::DayZone;
 use yundong_server::listener::Limits;
 use yundong_server::{AppState, Config};
 
-use crate::cli::{DbArgs, redact_url};
 use crate::db::Open;
+use crate::db::{DbArgs, redact_url};
+
+/// Every default of `serve` comes from the server's configuration defaults (one source).
+static DEFAULTS: std::sync::LazyLock<Config> = std::sync::LazyLock::new(Config::default);
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -28,22 +31,22 @@ pub struct ServeArgs {
     #[arg(long, env = "YUNDONG_UTC_OFFSET", default_value = "+08:00")]
     pub utc_offset: String,
     /// Idle life of a session_key in seconds (extended by use).
-    #[arg(long, env = "YUNDONG_SESSION_TTL", default_value_t = 3 * 86_400)]
+    #[arg(long, env = "YUNDONG_SESSION_TTL", default_value_t = DEFAULTS.session_ttl)]
     pub session_ttl: i64,
     /// The highest daily step total kept.
-    #[arg(long, env = "YUNDONG_DAILY_STEP_CAP", default_value_t = 98_800)]
+    #[arg(long, env = "YUNDONG_DAILY_STEP_CAP", default_value_t = DEFAULTS.daily_step_cap)]
     pub daily_step_cap: i64,
     /// code2session exchanges allowed per user per minute (WeChat: 100).
-    #[arg(long, env = "YUNDONG_CODE_EXCHANGES_PER_MINUTE", default_value_t = 100)]
+    #[arg(long, env = "YUNDONG_CODE_EXCHANGES_PER_MINUTE", default_value_t = DEFAULTS.code_exchanges_per_minute)]
     pub code_exchanges_per_minute: i64,
     /// `/cgi-bin/token` calls allowed per app per day (WeChat: 2000).
-    #[arg(long, env = "YUNDONG_TOKEN_DAILY_QUOTA", default_value_t = 2_000)]
+    #[arg(long, env = "YUNDONG_TOKEN_DAILY_QUOTA", default_value_t = DEFAULTS.token_daily_quota)]
     pub token_daily_quota: i64,
     /// `wx.login` codes allowed per user per minute.
-    #[arg(long, env = "YUNDONG_LOGIN_CODES_PER_MINUTE", default_value_t = 300)]
+    #[arg(long, env = "YUNDONG_LOGIN_CODES_PER_MINUTE", default_value_t = DEFAULTS.login_codes_per_minute)]
     pub login_codes_per_minute: i64,
     /// Rows the request journal keeps (newest first; also at most 7 days). 0 turns the journal off.
-    #[arg(long, env = "YUNDONG_JOURNAL_SIZE", default_value_t = 100_000)]
+    #[arg(long, env = "YUNDONG_JOURNAL_SIZE", default_value_t = DEFAULTS.journal_size as u32)]
     pub journal_size: u32,
     /// Seed a small demo data set first if the database has no users yet.
     #[arg(long)]
@@ -58,36 +61,61 @@ pub struct ServeArgs {
     #[arg(long, env = "YUNDONG_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
     /// Seconds a connection has to send a complete request head (after connecting, or after its previous answer).
-    #[arg(long, env = "YUNDONG_HEADER_TIMEOUT", default_value_t = 10)]
+    #[arg(long, env = "YUNDONG_HEADER_TIMEOUT", default_value_t = DEFAULTS.limits.header_timeout.as_secs())]
     pub header_timeout: u64,
     /// Seconds a request body has to arrive whole.
-    #[arg(long, env = "YUNDONG_BODY_TIMEOUT", default_value_t = 10)]
+    #[arg(long, env = "YUNDONG_BODY_TIMEOUT", default_value_t = DEFAULTS.limits.body_timeout.as_secs())]
     pub body_timeout: u64,
     /// The largest request head accepted, in bytes (431 beyond).
-    #[arg(long, env = "YUNDONG_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    #[arg(long, env = "YUNDONG_MAX_HEADER_BYTES", default_value_t = DEFAULTS.limits.max_header_bytes)]
     pub max_header_bytes: usize,
     /// Connections served at once (fewer if the open-file limit cannot hold them).
-    #[arg(long, env = "YUNDONG_MAX_CONNECTIONS", default_value_t = 10_000)]
+    #[arg(long, env = "YUNDONG_MAX_CONNECTIONS", default_value_t = DEFAULTS.limits.max_connections)]
     pub max_connections: usize,
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C.
-    #[arg(long, env = "YUNDONG_SHUTDOWN_GRACE", default_value_t = 10)]
+    #[arg(long, env = "YUNDONG_SHUTDOWN_GRACE", default_value_t = DEFAULTS.limits.shutdown_grace.as_secs())]
     pub shutdown_grace: u64,
     /// Check-ins (wx.shareToWeRun) a user may make per minute and per day.
-    #[arg(long, env = "YUNDONG_CHECK_INS_PER_MINUTE", default_value_t = Config::default().check_ins_per_minute)]
+    #[arg(long, env = "YUNDONG_CHECK_INS_PER_MINUTE", default_value_t = DEFAULTS.check_ins_per_minute)]
     pub check_ins_per_minute: i64,
-    #[arg(long, env = "YUNDONG_CHECK_INS_PER_DAY", default_value_t = Config::default().check_ins_per_day)]
+    #[arg(long, env = "YUNDONG_CHECK_INS_PER_DAY", default_value_t = DEFAULTS.check_ins_per_day)]
     pub check_ins_per_day: i64,
     /// Share cards a user may send per minute and per day.
-    #[arg(long, env = "YUNDONG_SHARE_CARDS_PER_MINUTE", default_value_t = Config::default().share_cards_per_minute)]
+    #[arg(long, env = "YUNDONG_SHARE_CARDS_PER_MINUTE", default_value_t = DEFAULTS.share_cards_per_minute)]
     pub share_cards_per_minute: i64,
-    #[arg(long, env = "YUNDONG_SHARE_CARDS_PER_DAY", default_value_t = Config::default().share_cards_per_day)]
+    #[arg(long, env = "YUNDONG_SHARE_CARDS_PER_DAY", default_value_t = DEFAULTS.share_cards_per_day)]
     pub share_cards_per_day: i64,
     /// Image bytes a user may upload per day.
-    #[arg(long, env = "YUNDONG_IMAGE_BYTES_PER_DAY", default_value_t = Config::default().image_bytes_per_day)]
+    #[arg(long, env = "YUNDONG_IMAGE_BYTES_PER_DAY", default_value_t = DEFAULTS.image_bytes_per_day)]
     pub image_bytes_per_day: i64,
     /// Wrong admin tokens allowed per client address per minute before it gets 429.
-    #[arg(long, env = "YUNDONG_ADMIN_AUTH_BURST", default_value_t = yundong_server::admin_auth::FAILURE_BURST)]
+    #[arg(long, env = "YUNDONG_ADMIN_AUTH_BURST", default_value_t = DEFAULTS.admin_failure_burst)]
     pub admin_auth_burst: u32,
+}
+
+/// `YUNDONG_*` variables read outside clap: the server's own, and those of the project's tools and test scripts
+/// (which share the prefix but never configure a server).
+const OTHER_VARIABLES: [&str; 10] = [
+    "YUNDONG_LOG",
+    "YUNDONG_ADMIN_TOKEN",
+    "YUNDONG_BIN",
+    "YUNDONG_BASE",
+    "YUNDONG_TEST_POSTGRES",
+    "YUNDONG_BENCH_POSTGRES",
+    "YUNDONG_ARTIFACTS",
+    "YUNDONG_FIXTURE",
+    "YUNDONG_NO_BUILD",
+    "YUNDONG_SERVE_ARGS",
+];
+
+/// The `YUNDONG_*` variables in `vars` that neither an option (`known`) nor anything else reads: most likely typos,
+/// which would otherwise leave a setting silently at its default.
+pub(crate) fn unknown_variables(vars: impl Iterator<Item = String>, known: &[String]) -> Vec<String> {
+    let mut unknown: Vec<String> = vars
+        .filter(|v| v.starts_with("YUNDONG_") && !known.contains(v) && !OTHER_VARIABLES.contains(&v.as_str()))
+        .collect();
+    unknown.sort();
+    unknown
 }
 
 fn init_tracing(format: &str) {
@@ -142,11 +170,12 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     }
 }
 
-pub async fn run(args: ServeArgs) -> Result<()> {
+pub async fn run(args: ServeArgs, known: &[String]) -> Result<()> {
     init_tracing(&args.log_format);
-    let Some(day_zone) = DayZone::parse(&args.utc_offset) else {
-        bail!("--utc-offset must look like +08:00");
-    };
+    for variable in unknown_variables(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()), known) {
+        tracing::warn!(%variable, "unknown YUNDONG_ variable ignored (no option reads it; a typo?)");
+    }
+    let day_zone = config_from(&args)?.day_zone;
     let limits = [
         args.session_ttl,
         args.daily_step_cap,
@@ -182,32 +211,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     } else {
         None
     };
-    let config = Config {
-        dev_clock: args.dev_clock,
-        day_zone,
-        session_ttl: args.session_ttl,
-        daily_step_cap: args.daily_step_cap,
-        code_exchanges_per_minute: args.code_exchanges_per_minute,
-        token_daily_quota: args.token_daily_quota,
-        login_codes_per_minute: args.login_codes_per_minute,
-        admin_failure_burst: args.admin_auth_burst,
-        check_ins_per_minute: args.check_ins_per_minute,
-        check_ins_per_day: args.check_ins_per_day,
-        share_cards_per_minute: args.share_cards_per_minute,
-        share_cards_per_day: args.share_cards_per_day,
-        image_bytes_per_day: args.image_bytes_per_day,
-        limits: Limits {
-            header_timeout: Duration::from_secs(args.header_timeout),
-            body_timeout: Duration::from_secs(args.body_timeout),
-            max_header_bytes: args.max_header_bytes,
-            max_connections,
-            shutdown_grace: Duration::from_secs(args.shutdown_grace),
-        },
-        metrics: !args.no_metrics,
-        metrics_on_main_listener: args.metrics_listen.is_none(),
-        journal_size: i64::from(args.journal_size),
-        ..Config::default()
-    };
+    let config = config(&args, day_zone, max_connections);
     let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;
     // Logs keep stdout: a generated token goes to a file only its owner can read (before anything announces that
     // the server is up), and to the screen only when there is one.
@@ -295,4 +299,42 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     }
     store.close().await;
     Ok(())
+}
+
+/// The configuration `args` ask for, before the open-file limit is considered.
+pub(crate) fn config_from(args: &ServeArgs) -> Result<Config> {
+    let Some(zone) = DayZone::parse(&args.utc_offset) else {
+        bail!("--utc-offset must look like +08:00");
+    };
+    Ok(config(args, zone, args.max_connections))
+}
+
+/// The server's configuration from its options (`max_connections` as the open-file limit allows).
+fn config(args: &ServeArgs, day_zone: DayZone, max_connections: usize) -> Config {
+    Config {
+        dev_clock: args.dev_clock,
+        day_zone,
+        session_ttl: args.session_ttl,
+        daily_step_cap: args.daily_step_cap,
+        code_exchanges_per_minute: args.code_exchanges_per_minute,
+        token_daily_quota: args.token_daily_quota,
+        login_codes_per_minute: args.login_codes_per_minute,
+        admin_failure_burst: args.admin_auth_burst,
+        check_ins_per_minute: args.check_ins_per_minute,
+        check_ins_per_day: args.check_ins_per_day,
+        share_cards_per_minute: args.share_cards_per_minute,
+        share_cards_per_day: args.share_cards_per_day,
+        image_bytes_per_day: args.image_bytes_per_day,
+        limits: Limits {
+            header_timeout: Duration::from_secs(args.header_timeout),
+            body_timeout: Duration::from_secs(args.body_timeout),
+            max_header_bytes: args.max_header_bytes,
+            max_connections,
+            shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        },
+        metrics: !args.no_metrics,
+        metrics_on_main_listener: args.metrics_listen.is_none(),
+        journal_size: i64::from(args.journal_size),
+        ..Config::default()
+    }
 }

@@ -17,6 +17,7 @@ use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth, UserId};
 use crate::state::AppState;
 use yundong_core::ranking;
+use yundong_proto::reason::Reason;
 
 fn social(api: &'static str) -> impl Fn(yundong_core::Error) -> ClientError {
     move |e| ClientError::core(api, e)
@@ -137,7 +138,7 @@ pub async fn hide(
         .await
         .map_err(store(API))?;
     if !found {
-        return Err(ClientError::fail(API, "not a friend"));
+        return Err(ClientError::reason(API, &Reason::NotAFriend));
     }
     Ok(Json(HideResponse {
         err_msg: ok(API),

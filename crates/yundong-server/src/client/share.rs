@@ -34,6 +34,7 @@ use yundong_core::opendata;
 use yundong_core::quotas;
 use yundong_core::secrets;
 use yundong_core::share::{self, DEFAULT_PAGE, MAX_PAGE, MAX_UNUSED_TEMP_FILES, SHARE_TICKET_TTL, TEMP_FILE_TTL};
+use yundong_proto::reason::Reason;
 
 /// The largest body the upload route reads: the image cap plus headroom, so that a slightly larger file still gets
 /// an answer naming its size. Everything else keeps the server's default limit.
@@ -117,7 +118,11 @@ pub async fn upload_file(
         }
     })?;
     if bytes.is_empty() {
-        return Err(ClientError::status(StatusCode::BAD_REQUEST, API, "empty file"));
+        return Err(ClientError::status(
+            StatusCode::BAD_REQUEST,
+            API,
+            Reason::EmptyFile.text(),
+        ));
     }
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(too_large(format!("{} bytes", bytes.len())));
@@ -195,7 +200,7 @@ pub async fn download_file(
 ) -> Result<Response, ClientError> {
     const API: &str = "downloadFile";
     let UserAuth(user) = authed(API, auth)?;
-    let not_found = || ClientError::status(StatusCode::NOT_FOUND, API, "file not found");
+    let not_found = || ClientError::status(StatusCode::NOT_FOUND, API, Reason::FileNotFound.text());
     let Ok(Path(name)) = name else {
         return Err(not_found());
     };
@@ -454,7 +459,7 @@ pub async fn list_messages(
         ));
     }
     let Some(conv) = state.store.conversation_for(id, user.id).await.map_err(store(API))? else {
-        return Err(ClientError::fail(API, "not a member of this conversation"));
+        return Err(ClientError::reason(API, &Reason::NotAMember));
     };
     let mut rows = state
         .store
@@ -495,7 +500,7 @@ pub async fn open_card(
         .share_message(req.message_id)
         .await
         .map_err(store(API))?
-        .ok_or_else(|| ClientError::fail(API, "no such message"))?;
+        .ok_or_else(|| ClientError::reason(API, &Reason::NoSuchMessage))?;
     if !state
         .store
         .is_member(message.conversation_id, user.id)
@@ -503,7 +508,7 @@ pub async fn open_card(
         .map_err(store(API))?
     {
         // The same answer as for an unknown id: a non-member learns nothing about which ids exist.
-        return Err(ClientError::fail(API, "no such message"));
+        return Err(ClientError::reason(API, &Reason::NoSuchMessage));
     }
     let group = message.conversation_kind == KIND_GROUP;
     let (share_ticket, share_ticket_expires_at, scene) = if group && message.with_share_ticket {
@@ -576,7 +581,7 @@ pub async fn get_share_info(
     }
     let now = state.now();
     if ticket.expires_at <= now {
-        return Err(ClientError::fail(API, "shareTicket expired"));
+        return Err(ClientError::reason(API, &Reason::ShareTicketExpired));
     }
     if !state
         .store
@@ -593,7 +598,7 @@ pub async fn get_share_info(
         .map_err(store(API))?
         .filter(|s| s.expires_at > now)
     else {
-        return Err(ClientError::fail(API, "need login"));
+        return Err(ClientError::reason(API, &Reason::NeedLogin));
     };
     let open_gid = state
         .store
@@ -608,7 +613,7 @@ pub async fn get_share_info(
         },
     };
     let sealed = opendata::seal(&state, &app, &session.session_key, &info)
-        .ok_or_else(|| ClientError::fail(API, "need login"))?;
+        .ok_or_else(|| ClientError::reason(API, &Reason::NeedLogin))?;
     state
         .store
         .touch_session(app.id, user.id, now, now + state.config.session_ttl)
