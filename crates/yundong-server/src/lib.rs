@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod faults;
 mod http;
 pub mod journal;
 pub mod listener;

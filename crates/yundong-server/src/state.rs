@@ -40,6 +40,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// This node's request-journal writer.
     pub journal: Journal,
+    /// This node's copy of the deployment's fault rules.
+    pub faults: Arc<crate::faults::Faults>,
     apps: Arc<AppCache>,
     /// User ids by token digest, each with the feed stamp it was read at. A token is replaced by `reset_user_token`,
     /// whose trigger appends the user's token key to the feed, so an entry holds only while the feed shows no
@@ -109,6 +111,7 @@ impl AppState {
         );
         AppState {
             journal,
+            faults: Arc::default(),
             steps,
             metrics: Arc::new(Metrics::new(store.clone(), cache.clone(), &step_metrics)),
             cache,

@@ -45,6 +45,9 @@ pub struct ServeArgs {
     /// Rows the request journal keeps (newest first; also at most 7 days). 0 turns the journal off.
     #[arg(long, env = "YUNDONG_JOURNAL_SIZE", default_value_t = 100_000)]
     pub journal_size: u32,
+    /// Journal client API calls (/client/v1/…) too, not only the WeChat-compatible API.
+    #[arg(long, env = "YUNDONG_JOURNAL_CLIENT")]
+    pub journal_client: bool,
     /// Seed a small demo data set first if the database has no users yet.
     #[arg(long)]
     pub demo: bool,
@@ -206,6 +209,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         metrics: !args.no_metrics,
         metrics_on_main_listener: args.metrics_listen.is_none(),
         journal_size: i64::from(args.journal_size),
+        journal_client: args.journal_client,
         ..Config::default()
     };
     let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;
