@@ -131,7 +131,7 @@ pub async fn wechat(State(state): State<AppState>, mut req: Request, next: Next)
         let appid = if rules.iter().any(|r| r.row.rule.appid.is_some()) {
             appid_of(&state, parts.uri.query(), bytes.as_ref()).await
         } else {
-            None
+            query_param(parts.uri.query(), "appid")
         };
         if let Some(rule) = state.faults.fire(&state, &rules, appid.as_deref()).await {
             if let Some(appid) = &appid {
@@ -187,12 +187,7 @@ struct FaultRid(String);
 /// The appid a call names (`appid` in the query or a JSON body) or stands for (its `access_token`), for rules
 /// narrowed to one app.
 async fn appid_of(state: &AppState, query: Option<&str>, body: Option<&Bytes>) -> Option<String> {
-    let param = |name: &str| {
-        query?.split('&').find_map(|pair| {
-            let (k, v) = pair.split_once('=')?;
-            (mask::percent_decode(k) == name).then(|| mask::percent_decode(v))
-        })
-    };
+    let param = |name: &str| query_param(query, name);
     if let Some(appid) = param("appid") {
         return Some(appid);
     }
@@ -205,6 +200,14 @@ async fn appid_of(state: &AppState, query: Option<&str>, body: Option<&Bytes>) -
     let token = param("access_token")?;
     let row = state.store.token_by_hash(&secrets::hash(&token)).await.ok()??;
     state.app_by_id(row.app_id).await.ok()?.map(|app| app.appid.clone())
+}
+
+/// The value of the query parameter `name`, decoded.
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (mask::percent_decode(k) == name).then(|| mask::percent_decode(v))
+    })
 }
 
 /// Journal the finished call (secrets masked) and give its answer back.
