@@ -51,19 +51,26 @@ fn entry(row: JournalRow) -> RequestEntry {
 }
 
 fn filter(q: Result<Query<RequestQuery>, QueryRejection>) -> Result<JournalFilter, ApiError> {
+    Ok(filter_and_after(q)?.0)
+}
+
+/// The filter, and whether `after` was given at all (the stream starts from now without it).
+fn filter_and_after(q: Result<Query<RequestQuery>, QueryRejection>) -> Result<(JournalFilter, bool), ApiError> {
     let Query(q) = q.map_err(|e| ApiError::invalid(format!("invalid query: {}", e.body_text())))?;
+    let given = q.after.is_some();
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit must be between 1 and 1000"));
     }
     let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
-    Ok(JournalFilter {
+    let filter = JournalFilter {
         after: q.after.unwrap_or(0).max(0),
         limit,
         path: nonempty(q.path),
         appid: nonempty(q.appid),
         errcode: q.errcode,
-    })
+    };
+    Ok((filter, given))
 }
 
 /// Journaled calls with an id above `after`, oldest first, narrowed by exact `path`, `appid` and `errcode`; secrets
@@ -98,9 +105,9 @@ pub async fn clear_requests(State(state): State<AppState>, _: AdminAuth) -> Resu
 }
 
 /// The journal as server-sent events: one `request` event per journaled call (its JSON as in `GET
-/// /admin/v1/requests`, the SSE id its id), as calls are journaled by any node. Starts after `after` (or after the
-/// `Last-Event-ID` a reconnecting client sends); without either, with the calls journaled from now on. Filters as
-/// `GET /admin/v1/requests`.
+/// /admin/v1/requests`, the SSE id its id), as calls are journaled by any node. Starts after `after` (`after=0`:
+/// the whole journal first) or after the `Last-Event-ID` a reconnecting client sends; without either, with the calls
+/// journaled from now on. Filters as `GET /admin/v1/requests`.
 #[utoipa::path(
     get, path = "/admin/v1/requests/stream", tag = "admin", security(("admin" = [])),
     params(RequestQuery),
@@ -115,14 +122,14 @@ pub async fn stream_requests(
     headers: HeaderMap,
     q: Result<Query<RequestQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let mut filter = filter(q)?;
+    let (mut filter, after_given) = filter_and_after(q)?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok());
     filter.after = match (resume, filter.after) {
         (Some(id), _) => id,
-        (None, after) if after > 0 => after,
+        (None, after) if after_given => after,
         _ => state.store.journal_top().await?,
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(64);
