@@ -105,11 +105,16 @@ impl FaultRequest {
     /// The rule with its defaults filled in (`seed` when none is given), or what is wrong with it.
     pub fn validate(&self, seed: i64) -> Result<FaultRule, String> {
         let path = self.path.trim();
-        if !faultable_path(path) || path.len() > 256 || !path.bytes().all(|b| b.is_ascii_graphic()) || path.contains('?')
+        if !faultable_path(path)
+            || path.len() > 256
+            || !path.bytes().all(|b| b.is_ascii_graphic())
+            || path.contains('?')
         {
-            return Err("path must be a WeChat-compatible path (/sns/…, /cgi-bin/…, /wxa/…, /hardware/…, /device/…) \
+            return Err(
+                "path must be a WeChat-compatible path (/sns/…, /cgi-bin/…, /wxa/…, /hardware/…, /device/…) \
                         or a client API path (/client/v1/…), without a query"
-                .into());
+                    .into(),
+            );
         }
         if let Some(appid) = &self.appid
             && (appid.is_empty() || appid.len() > 64 || !appid.bytes().all(|b| b.is_ascii_alphanumeric()))
@@ -122,7 +127,9 @@ impl FaultRequest {
             return Err(format!("delay_ms must be between 0 and {MAX_DELAY_MS}"));
         }
         if drop && (self.errcode.is_some() || self.errmsg.is_some() || self.http_status.is_some()) {
-            return Err("a rule that drops the connection answers nothing: give no errcode, errmsg or http_status".into());
+            return Err(
+                "a rule that drops the connection answers nothing: give no errcode, errmsg or http_status".into(),
+            );
         }
         let http_status = self.http_status.unwrap_or(200);
         if !(200..=599).contains(&http_status) {
@@ -272,12 +279,21 @@ mod tests {
 
     #[test]
     fn defaults_are_filled_in() {
-        let r = req(serde_json::json!({"path": "/sns/jscode2session"})).validate(7).unwrap();
-        assert_eq!((r.errcode, r.http_status, r.delay_ms, r.drop), (Some(-1), 200, 0, false));
+        let r = req(serde_json::json!({"path": "/sns/jscode2session"}))
+            .validate(7)
+            .unwrap();
+        assert_eq!(
+            (r.errcode, r.http_status, r.delay_ms, r.drop),
+            (Some(-1), 200, 0, false)
+        );
         assert_eq!((r.probability, r.seed, r.times), (1.0, 7, None));
-        let slow = req(serde_json::json!({"path": "/cgi-bin/token", "delay_ms": 3000})).validate(0).unwrap();
+        let slow = req(serde_json::json!({"path": "/cgi-bin/token", "delay_ms": 3000}))
+            .validate(0)
+            .unwrap();
         assert_eq!(slow.errcode, None, "delay alone is a latency-only rule");
-        let drop = req(serde_json::json!({"path": "/cgi-bin/token", "drop": true})).validate(0).unwrap();
+        let drop = req(serde_json::json!({"path": "/cgi-bin/token", "drop": true}))
+            .validate(0)
+            .unwrap();
         assert_eq!(drop.errcode, None);
     }
 

@@ -129,9 +129,7 @@ pub async fn run(
                 // A fault rule with `drop: true`: an error from the service makes hyper close the connection
                 // without writing an answer.
                 match res {
-                    Ok(res) if res.extensions().get::<crate::faults::DropConnection>().is_some() => {
-                        Err(Dropped)
-                    }
+                    Ok(res) if res.extensions().get::<crate::faults::DropConnection>().is_some() => Err(Dropped),
                     Ok(res) => Ok(res),
                     Err(never) => match never {},
                 }

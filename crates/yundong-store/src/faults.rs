@@ -86,9 +86,11 @@ impl Store {
 
     /// Every rule, oldest first.
     pub async fn faults(&self) -> Result<Vec<FaultRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM fault_rules ORDER BY id")))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM fault_rules ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(row_to_fault).collect()
     }
 

@@ -203,7 +203,11 @@ pub async fn faults(cmd: FaultsCommand) -> Result<()> {
                 times: rule.times,
             };
             rule.fault_id = fault_id(store.add_fault(&new, now()).await?);
-            let line = if json { serde_json::to_string_pretty(&rule)? } else { describe(&rule) };
+            let line = if json {
+                serde_json::to_string_pretty(&rule)?
+            } else {
+                describe(&rule)
+            };
             out(&line)?;
         }
         FaultsCommand::List { json, db } => {
@@ -216,7 +220,12 @@ pub async fn faults(cmd: FaultsCommand) -> Result<()> {
             } else {
                 for f in &faults {
                     let left = f.remaining.map_or(String::new(), |n| format!(", {n} left"));
-                    out(&format!("{}  — {} hits of {} matches{left}", describe(&f.rule), f.hits, f.matched))?;
+                    out(&format!(
+                        "{}  — {} hits of {} matches{left}",
+                        describe(&f.rule),
+                        f.hits,
+                        f.matched
+                    ))?;
                 }
             }
         }

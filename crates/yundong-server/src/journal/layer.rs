@@ -172,7 +172,8 @@ fn fault_answer(rule: &Rule, wechat: bool, family: Family, path: &str) -> Respon
         };
         let mut res = (status, Json(body)).into_response();
         res.extensions_mut().insert(FaultRid(rid));
-        res.extensions_mut().insert(crate::metrics::http::WxErrcode(errcode as i32));
+        res.extensions_mut()
+            .insert(crate::metrics::http::WxErrcode(errcode as i32));
         res
     } else {
         let err_msg = yundong_proto::client::fail(&api_name(path), &text);

@@ -21,7 +21,13 @@ async fn faults(s: &TestServer) -> Value {
 }
 
 async fn delete(s: &TestServer, path: &str) -> (u16, Value) {
-    let res = s.http.delete(s.url(path)).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
+    let res = s
+        .http
+        .delete(s.url(path))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
     yundong_testkit::parse(res).await
 }
 
@@ -49,7 +55,11 @@ async fn a_faulted_jscode2session_does_not_consume_the_code() {
     let rule = add_fault(&s, json!({"path": "/sns/jscode2session", "errcode": -1, "times": 1})).await;
     let fault_id = rule["fault_id"].as_str().unwrap().to_owned();
     assert_eq!(
-        (rule["errcode"].as_i64(), rule["http_status"].as_i64(), rule["times"].as_i64()),
+        (
+            rule["errcode"].as_i64(),
+            rule["http_status"].as_i64(),
+            rule["times"].as_i64()
+        ),
         (Some(-1), Some(200), Some(1)),
         "{rule}"
     );
@@ -57,19 +67,29 @@ async fn a_faulted_jscode2session_does_not_consume_the_code() {
     let failed = s.code2session(&app, &code).await;
     assert_eq!(errcode(&failed), -1, "{failed}");
     let errmsg = failed["errmsg"].as_str().unwrap();
-    assert!(errmsg.starts_with("system error, rid: "), "the /sns family's rid suffix: {errmsg}");
+    assert!(
+        errmsg.starts_with("system error, rid: "),
+        "the /sns family's rid suffix: {errmsg}"
+    );
     // The back end's retry succeeds with the same code: the faulted call never reached the handler.
     let ok = s.code2session(&app, &code).await;
     assert!(ok["session_key"].is_string(), "{ok}");
     let listed = faults(&s).await;
     assert_eq!(listed[0]["fault_id"], fault_id.as_str());
-    assert_eq!((listed[0]["hits"].as_i64(), listed[0]["remaining"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(
+        (listed[0]["hits"].as_i64(), listed[0]["remaining"].as_i64()),
+        (Some(1), Some(0))
+    );
     let calls = journal(&s, "path=/sns/jscode2session").await;
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert_eq!(calls[0]["fault_id"], fault_id.as_str());
     assert_eq!(calls[0]["errcode"], -1);
     assert_eq!(calls[0]["appid"], app.appid.as_str());
-    assert!(calls[0]["rid"].as_str().is_some_and(|r| errmsg.ends_with(r)), "{}", calls[0]);
+    assert!(
+        calls[0]["rid"].as_str().is_some_and(|r| errmsg.ends_with(r)),
+        "{}",
+        calls[0]
+    );
     assert!(calls[1]["fault_id"].is_null());
 }
 
@@ -77,15 +97,29 @@ async fn a_faulted_jscode2session_does_not_consume_the_code() {
 async fn errmsg_http_status_and_family_follow_the_rule() {
     let s = TestServer::spawn().await;
     let app = s.app().await;
-    add_fault(&s, json!({"path": "/cgi-bin/token", "errcode": 45009, "http_status": 503, "times": 1})).await;
+    add_fault(
+        &s,
+        json!({"path": "/cgi-bin/token", "errcode": 45009, "http_status": 503, "times": 1}),
+    )
+    .await;
     let (status, v) = s.get_json(&token_path(&app)).await;
     assert_eq!((status, errcode(&v)), (503, 45009), "{v}");
     let errmsg = v["errmsg"].as_str().unwrap();
-    assert!(errmsg.starts_with("reach max api daily quota limit rid: "), "catalog text, /cgi-bin form: {errmsg}");
-    add_fault(&s, json!({"path": "/cgi-bin/token", "errcode": 40164, "errmsg": "invalid ip 1.2.3.4", "times": 1})).await;
+    assert!(
+        errmsg.starts_with("reach max api daily quota limit rid: "),
+        "catalog text, /cgi-bin form: {errmsg}"
+    );
+    add_fault(
+        &s,
+        json!({"path": "/cgi-bin/token", "errcode": 40164, "errmsg": "invalid ip 1.2.3.4", "times": 1}),
+    )
+    .await;
     let (status, v) = s.get_json(&token_path(&app)).await;
     assert_eq!((status, v["errcode"].as_i64()), (200, Some(40164)), "{v}");
-    assert!(v["errmsg"].as_str().unwrap().starts_with("invalid ip 1.2.3.4 rid: "), "{v}");
+    assert!(
+        v["errmsg"].as_str().unwrap().starts_with("invalid ip 1.2.3.4 rid: "),
+        "{v}"
+    );
     let (_, v) = s.get_json(&token_path(&app)).await;
     assert!(v["access_token"].is_string(), "both rules used up: {v}");
 }
@@ -96,8 +130,16 @@ async fn appid_narrows_a_rule_to_one_app_however_the_call_names_it() {
     let (a, b) = (s.app().await, s.app().await);
     let token_a = s.access_token(&a).await;
     let token_b = s.access_token(&b).await;
-    add_fault(&s, json!({"path": "/cgi-bin/token", "appid": a.appid, "errcode": 45011})).await;
-    add_fault(&s, json!({"path": "/cgi-bin/openapi/quota/get", "appid": a.appid, "errcode": 40001})).await;
+    add_fault(
+        &s,
+        json!({"path": "/cgi-bin/token", "appid": a.appid, "errcode": 45011}),
+    )
+    .await;
+    add_fault(
+        &s,
+        json!({"path": "/cgi-bin/openapi/quota/get", "appid": a.appid, "errcode": 40001}),
+    )
+    .await;
     assert_eq!(errcode(&s.get_json(&token_path(&a)).await.1), 45011);
     assert!(s.get_json(&token_path(&b)).await.1["access_token"].is_string());
     // By access_token: the app is the token's.
@@ -129,7 +171,10 @@ async fn drop_closes_the_connection_without_an_answer() {
     assert!(!err.is_timeout() && !err.is_status(), "{err:?}");
     assert!(s.get_json(&token_path(&app)).await.1["access_token"].is_string());
     let calls = journal(&s, "path=/cgi-bin/token").await;
-    assert_eq!((calls[0]["status"].as_i64(), &calls[0]["fault_id"]), (Some(0), &rule["fault_id"]));
+    assert_eq!(
+        (calls[0]["status"].as_i64(), &calls[0]["fault_id"]),
+        (Some(0), &rule["fault_id"])
+    );
     assert_eq!(calls[1]["status"], 200);
 }
 
@@ -153,7 +198,11 @@ async fn a_seeded_probability_repeats_its_hits_and_misses() {
     let app = s.app().await;
     let mut runs = Vec::new();
     for _ in 0..2 {
-        let rule = add_fault(&s, json!({"path": "/cgi-bin/token", "errcode": -1, "probability": 0.5, "seed": 7})).await;
+        let rule = add_fault(
+            &s,
+            json!({"path": "/cgi-bin/token", "errcode": -1, "probability": 0.5, "seed": 7}),
+        )
+        .await;
         let mut seen = Vec::new();
         for _ in 0..24 {
             seen.push(errcode(&s.get_json(&token_path(&app)).await.1) == -1);
@@ -175,9 +224,16 @@ async fn times_fire_exactly_n_times_across_nodes() {
     let a = TestServer::spawn().await;
     let b = a.spawn_node().await;
     let app = a.app().await;
-    assert!(b.get_json(&token_path(&app)).await.1["access_token"].is_string(), "b has read the (empty) rules");
+    assert!(
+        b.get_json(&token_path(&app)).await.1["access_token"].is_string(),
+        "b has read the (empty) rules"
+    );
     add_fault(&a, json!({"path": "/cgi-bin/token", "errcode": 45009, "times": 5})).await;
-    assert_eq!(errcode(&b.get_json(&token_path(&app)).await.1), 45009, "b sees the new rule at once");
+    assert_eq!(
+        errcode(&b.get_json(&token_path(&app)).await.1),
+        45009,
+        "b sees the new rule at once"
+    );
     let path = token_path(&app);
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..24 {
@@ -188,7 +244,10 @@ async fn times_fire_exactly_n_times_across_nodes() {
     let codes = calls.join_all().await;
     assert_eq!(codes.iter().filter(|&&c| c == 45009).count(), 4, "{codes:?}");
     let listed = faults(&b).await;
-    assert_eq!((listed[0]["hits"].as_i64(), listed[0]["remaining"].as_i64()), (Some(5), Some(0)));
+    assert_eq!(
+        (listed[0]["hits"].as_i64(), listed[0]["remaining"].as_i64()),
+        (Some(5), Some(0))
+    );
     // Removal through one node shows on the other at once.
     add_fault(&b, json!({"path": "/cgi-bin/token", "errcode": -1})).await;
     assert_eq!(errcode(&a.get_json(&path).await.1), -1);
@@ -203,8 +262,11 @@ async fn client_api_paths_fail_in_the_client_form_and_change_nothing() {
     let app = s.app().await;
     let user = s.user("u").await;
     add_fault(&s, json!({"path": "/client/v1/steps", "errcode": -1, "times": 1})).await;
-    add_fault(&s, json!({"path": "/client/v1/wx/getWeRunData", "errcode": 45011, "http_status": 503, "times": 1}))
-        .await;
+    add_fault(
+        &s,
+        json!({"path": "/client/v1/wx/getWeRunData", "errcode": 45011, "http_status": 503, "times": 1}),
+    )
+    .await;
     let v = s.steps(&user.token, 4321, None).await;
     assert_eq!(v, json!({"errMsg": "steps:fail system error"}));
     let (status, v) = s
@@ -225,7 +287,10 @@ async fn client_api_paths_fail_in_the_client_form_and_change_nothing() {
     assert!(!detail.to_string().contains("4321"), "{detail}");
     // Faulted client calls are journaled even without --journal-client; the others are not.
     let calls = journal(&s, "").await;
-    let client: Vec<_> = calls.iter().filter(|c| c["path"].as_str().unwrap().starts_with("/client/")).collect();
+    let client: Vec<_> = calls
+        .iter()
+        .filter(|c| c["path"].as_str().unwrap().starts_with("/client/"))
+        .collect();
     assert_eq!(client.len(), 2, "{client:?}");
     assert!(client.iter().all(|c| c["fault_id"].is_string()));
     assert_eq!(client[1]["appid"], app.appid.as_str());
@@ -245,15 +310,26 @@ async fn bad_rules_are_refused_and_nothing_is_stored() {
         json!({"errcode": -1}),
     ] {
         let (status, v) = s.post_json("/admin/v1/faults", Some(ADMIN_TOKEN), &bad).await;
-        assert_eq!((status, v["error"]["code"].as_str()), (400, Some("invalid_request")), "{bad}: {v}");
+        assert_eq!(
+            (status, v["error"]["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{bad}: {v}"
+        );
     }
     assert_eq!(faults(&s).await, json!([]));
-    let (status, _) = s.post_json("/admin/v1/faults", None, &json!({"path": "/sns/jscode2session"})).await;
+    let (status, _) = s
+        .post_json("/admin/v1/faults", None, &json!({"path": "/sns/jscode2session"}))
+        .await;
     assert_eq!(status, 401);
     assert_eq!(delete(&s, "/admin/v1/faults/f999").await.0, 404);
     assert_eq!(delete(&s, "/admin/v1/faults/999").await.0, 400);
     let (_, doc) = s.get_json("/openapi.json").await;
-    for p in ["/admin/v1/faults", "/admin/v1/faults/{fault_id}", "/admin/v1/requests", "/admin/v1/requests/stream"] {
+    for p in [
+        "/admin/v1/faults",
+        "/admin/v1/faults/{fault_id}",
+        "/admin/v1/requests",
+        "/admin/v1/requests/stream",
+    ] {
         assert!(doc["paths"][p].is_object(), "{p} documented");
     }
 }

@@ -31,19 +31,41 @@ async fn requests_since_an_id_filtered_oldest_first_secrets_masked() {
     let ids: Vec<i64> = all.iter().map(|e| e["id"].as_i64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first: {ids:?}");
     let first = &all[0];
-    for field in ["id", "at", "method", "path", "appid", "query", "body", "status", "errcode", "errmsg", "rid",
-        "latency_ms", "fault_id", "response"]
-    {
+    for field in [
+        "id",
+        "at",
+        "method",
+        "path",
+        "appid",
+        "query",
+        "body",
+        "status",
+        "errcode",
+        "errmsg",
+        "rid",
+        "latency_ms",
+        "fault_id",
+        "response",
+    ] {
         assert!(first.get(field).is_some(), "{field} in {first}");
     }
-    assert_eq!((first["method"].as_str(), first["path"].as_str()), (Some("GET"), Some("/sns/jscode2session")));
+    assert_eq!(
+        (first["method"].as_str(), first["path"].as_str()),
+        (Some("GET"), Some("/sns/jscode2session"))
+    );
     assert_eq!(first["appid"], a.appid.as_str());
-    assert!(first["query"].as_str().unwrap().contains("secret=***&js_code=***"), "{first}");
+    assert!(
+        first["query"].as_str().unwrap().contains("secret=***&js_code=***"),
+        "{first}"
+    );
     let text = serde_json::to_string(&all).unwrap();
     for secret in [&a.secret, &b.secret, &session_key, &token_b, &"nope-123".to_owned()] {
         assert!(!text.contains(secret.as_str()), "{secret} leaked: {text}");
     }
-    assert!(first["response"].as_str().unwrap().contains(r#""session_key":"***""#), "{first}");
+    assert!(
+        first["response"].as_str().unwrap().contains(r#""session_key":"***""#),
+        "{first}"
+    );
 
     // Since an id; filters; limit.
     let since = journal(&s, &format!("after={}", ids[0])).await;
@@ -55,13 +77,21 @@ async fn requests_since_an_id_filtered_oldest_first_secrets_masked() {
     assert_eq!(journal(&s, "path=/cgi-bin/token").await.len(), 1);
     assert_eq!(journal(&s, "limit=1").await[0]["id"].as_i64(), Some(ids[0]));
     for bad in ["limit=0", "limit=1001", "after=x"] {
-        let (status, v) = s.http_get(&format!("/admin/v1/requests?{bad}"), Some(ADMIN_TOKEN)).await;
+        let (status, v) = s
+            .http_get(&format!("/admin/v1/requests?{bad}"), Some(ADMIN_TOKEN))
+            .await;
         assert_eq!(status, 400, "{bad}: {v}");
     }
     assert_eq!(s.http_get("/admin/v1/requests", None).await.0, 401);
 
     // DELETE empties it (and rid/get forgets).
-    let res = s.http.delete(s.url("/admin/v1/requests")).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
+    let res = s
+        .http
+        .delete(s.url("/admin/v1/requests"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(journal(&s, "").await, Vec::<Value>::new());
 }
@@ -83,19 +113,32 @@ async fn client_calls_are_journaled_with_journal_client_only() {
         assert!(v["encryptedData"].is_string(), "{v}");
     }
     let client = |calls: Vec<Value>| -> Vec<Value> {
-        calls.into_iter().filter(|c| c["path"].as_str().unwrap().starts_with("/client/")).collect()
+        calls
+            .into_iter()
+            .filter(|c| c["path"].as_str().unwrap().starts_with("/client/"))
+            .collect()
     };
     assert_eq!(journal(&off, "").await.len(), 1, "only jscode2session");
     assert!(client(journal(&off, "").await).is_empty());
     let calls = client(journal(&on, "").await);
     let paths: Vec<&str> = calls.iter().map(|c| c["path"].as_str().unwrap()).collect();
-    assert_eq!(paths, ["/client/v1/wx/login", "/client/v1/steps", "/client/v1/wx/getWeRunData"]);
-    assert!(calls[0]["response"].as_str().unwrap().contains(r#""code":"***""#), "{}", calls[0]);
+    assert_eq!(
+        paths,
+        ["/client/v1/wx/login", "/client/v1/steps", "/client/v1/wx/getWeRunData"]
+    );
+    assert!(
+        calls[0]["response"].as_str().unwrap().contains(r#""code":"***""#),
+        "{}",
+        calls[0]
+    );
     let werun = &calls[2];
     assert_eq!(werun["status"], 200);
     assert!(werun["appid"].is_string());
     let response = werun["response"].as_str().unwrap();
-    assert!(response.contains(r#""encryptedData":"***""#), "encrypted payloads are masked: {response}");
+    assert!(
+        response.contains(r#""encryptedData":"***""#),
+        "encrypted payloads are masked: {response}"
+    );
 }
 
 /// Read SSE events from `res` until one names `path`: its data.
@@ -138,7 +181,12 @@ async fn the_stream_carries_calls_answered_by_any_node() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
     // Only calls from now on: the earlier /cgi-bin/token is not replayed. A call through the other node arrives.
     let (_, v) = b
         .post_json(
@@ -155,12 +203,17 @@ async fn the_stream_carries_calls_answered_by_any_node() {
     let first = journal(&a, "").await[0]["id"].as_i64().unwrap();
     let mut again = a
         .http
-        .get(a.url(&format!("/admin/v1/requests/stream?after={first}&path=/cgi-bin/openapi/quota/get")))
+        .get(a.url(&format!(
+            "/admin/v1/requests/stream?after={first}&path=/cgi-bin/openapi/quota/get"
+        )))
         .bearer_auth(ADMIN_TOKEN)
         .send()
         .await
         .unwrap();
-    assert_eq!(next_event_for(&mut again, "/cgi-bin/openapi/quota/get").await["id"], event["id"]);
+    assert_eq!(
+        next_event_for(&mut again, "/cgi-bin/openapi/quota/get").await["id"],
+        event["id"]
+    );
     let (status, _) = a.http_get("/admin/v1/requests/stream", None).await;
     assert_eq!(status, 401);
 }
