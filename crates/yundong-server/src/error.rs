@@ -15,7 +15,7 @@ use yundong_proto::client::ErrMsg;
 use yundong_proto::errcode::{ErrCode, ErrorBody, Family};
 use yundong_store::StoreError;
 
-use crate::secrets;
+use yundong_core::secrets;
 
 /// A WeChat-API failure.
 #[derive(Debug)]

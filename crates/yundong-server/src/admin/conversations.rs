@@ -10,8 +10,8 @@ use yundong_proto::share::{ConversationCreated, CreateConversationRequest, Creat
 
 use crate::error::ApiError;
 use crate::extract::{AdminAuth, AdminJson};
-use crate::service::share;
 use crate::state::AppState;
+use yundong_core::share;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -18,8 +18,8 @@ use yundong_proto::admin::{
 
 use crate::error::ApiError;
 use crate::extract::{AdminAuth, AdminJson};
-use crate::service::accounts::{self, AccountError};
 use crate::state::AppState;
+use yundong_core::accounts::{self, AccountError};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -11,8 +11,8 @@ use yundong_store::{AppRow, CheckInRow, NewCheckIn};
 use super::app;
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth};
-use crate::service::quotas;
 use crate::state::AppState;
+use yundong_core::quotas;
 
 const API: &str = "shareToWeRun";
 

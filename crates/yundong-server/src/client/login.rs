@@ -13,8 +13,8 @@ use yundong_proto::client::{
 use super::app;
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth};
-use crate::secrets;
 use crate::state::AppState;
+use yundong_core::secrets;
 
 /// `wx.login`: a code for the app's back end to exchange at `/sns/jscode2session` within 5 minutes, once.
 #[utoipa::path(

@@ -1,5 +1,5 @@
 //! WeRun's own pages as a user sees them: the friends ranking with cover and likes, per-friend hiding, the detail
-//! page. The rules (who is on a ranking, order, ties, cover) are in [`crate::service::ranking`].
+//! page. The rules (who is on a ranking, order, ties, cover) are in [`yundong_core::ranking`].
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -15,8 +15,8 @@ use yundong_store::StoreError;
 
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth, UserId};
-use crate::service::ranking::{self, SocialError};
 use crate::state::AppState;
+use yundong_core::ranking::{self, SocialError};
 
 fn social(api: &'static str) -> impl Fn(SocialError) -> ClientError {
     move |e| match e {

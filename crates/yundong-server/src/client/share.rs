@@ -28,11 +28,11 @@ use yundong_store::{
 
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth};
-use crate::secrets;
-use crate::service::opendata;
-use crate::service::quotas;
-use crate::service::share::{self, DEFAULT_PAGE, MAX_PAGE, MAX_UNUSED_TEMP_FILES, SHARE_TICKET_TTL, TEMP_FILE_TTL};
 use crate::state::AppState;
+use yundong_core::opendata;
+use yundong_core::quotas;
+use yundong_core::secrets;
+use yundong_core::share::{self, DEFAULT_PAGE, MAX_PAGE, MAX_UNUSED_TEMP_FILES, SHARE_TICKET_TTL, TEMP_FILE_TTL};
 
 /// The largest body the upload route reads: the image cap plus headroom, so that a slightly larger file still gets
 /// an answer naming its size. Everything else keeps the server's default limit.

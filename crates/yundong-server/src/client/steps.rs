@@ -6,8 +6,8 @@ use yundong_proto::client::{ErrMsg, StepsRequest, StepsResponse, ok};
 
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserId};
-use crate::service::steps::{self, StepsError};
 use crate::state::AppState;
+use yundong_core::steps::{self, StepsError};
 
 /// Upload the phone's absolute step total for a local day (`date` = `YYYY-MM-DD`, default today).
 ///

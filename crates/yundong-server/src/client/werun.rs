@@ -14,11 +14,11 @@ use std::sync::Arc;
 use yundong_store::{Gate, SESSION_TOUCH_STEP, StoreError};
 
 use super::app;
-use crate::cache::{Entry, Loaded};
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth, UserId};
-use crate::service::opendata;
 use crate::state::AppState;
+use yundong_core::cache::{Entry, Loaded};
+use yundong_core::opendata;
 
 /// `wx.getWeRunData`: the user's last 31 days of steps, encrypted for the app's back end.
 ///

@@ -23,7 +23,7 @@ use super::mask;
 use crate::error::WxFailure;
 use crate::extract::{AppNote, BodyTooLarge, api_name};
 use crate::faults::{DropConnection, Rule};
-use crate::secrets;
+use yundong_core::secrets;
 use crate::state::AppState;
 
 /// WeChat's path families. Unknown paths under them answer errcode 40066 `invalid url`, as WeChat does.

@@ -17,8 +17,8 @@ use yundong_store::AppRow;
 
 use crate::error::WxError;
 use crate::extract::WxParams;
-use crate::secrets;
 use crate::state::AppState;
+use yundong_core::secrets;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

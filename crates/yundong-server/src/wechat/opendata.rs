@@ -10,8 +10,8 @@ use super::app_for_token;
 use crate::error::WxError;
 use crate::extract::WxPost;
 use crate::openapi::OpenDataAnswer;
-use crate::service::opendata;
 use crate::state::AppState;
+use yundong_core::opendata;
 
 /// The most cloudIDs one call may exchange. A cloudID carries its data (≈ 1.7 KB for WeRun data), so this also keeps
 /// a full request under the 64 KiB body limit.

@@ -11,8 +11,8 @@ use super::{app_for_token, check_secret, known_app, user_for_openid};
 use crate::error::WxError;
 use crate::extract::WxParams;
 use crate::openapi::{Code2SessionAnswer, OkAnswer, ResetAnswer};
-use crate::secrets;
 use crate::state::AppState;
+use yundong_core::secrets;
 
 /// `GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code`: exchange a `wx.login` code for the
 /// user's openid and a fresh session_key. Parameters are read from the query string only; a body is ignored.

@@ -8,8 +8,8 @@ use super::{app_for_token, user_for_openid};
 use crate::error::WxError;
 use crate::extract::WxParams;
 use crate::openapi::OkAnswer;
-use crate::service::steps::{self, StepsError};
 use crate::state::AppState;
+use yundong_core::steps::{self, StepsError};
 
 fn integer(params: &WxParams, name: &str) -> Result<i64, WxError> {
     let text = params

@@ -10,8 +10,8 @@ use super::{check_secret, known_app};
 use crate::error::WxError;
 use crate::extract::{WxParams, WxPost};
 use crate::openapi::TokenAnswer;
-use crate::secrets;
 use crate::state::AppState;
+use yundong_core::secrets;
 
 fn check_grant_type(grant_type: Option<String>) -> Result<(), WxError> {
     match grant_type.as_deref() {

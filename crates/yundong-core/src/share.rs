@@ -6,8 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use yundong_proto::share::{ConversationCreated, ImageKind, MAX_GROUP_MEMBERS, MIN_GROUP_MEMBERS, TEMP_FILE_SCHEME};
 use yundong_store::{KIND_DIRECT, KIND_GROUP, Store};
 
+use crate::accounts::AccountError;
 use crate::secrets;
-use crate::service::accounts::AccountError;
 
 /// How long an uploaded image lives unless a card uses it: 2 hours, about one launch of a mini program (WeChat's
 /// temp files last for the launch). A card's image lives as long as the card.

@@ -17,7 +17,7 @@
 //!   viewer alone can list who liked their own row.
 //! * **Detail.** 31 days of steps and the shown check-ins of those days, for oneself or for a friend on one's ranking.
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use yundong_proto::client::ok;
 use yundong_proto::day::DayZone;
 use yundong_proto::werun_social::{
@@ -26,8 +26,8 @@ use yundong_proto::werun_social::{
 };
 use yundong_store::{RankingRow, Store, StoreError, UserRow};
 
+use crate::Core;
 use crate::cache::Loaded;
-use crate::state::AppState;
 
 /// A social call's failure: a reason for `<api>:fail <reason>`, or storage.
 #[derive(Debug)]
@@ -108,7 +108,7 @@ pub async fn ranking(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -
 /// [`ranking`] for the viewer with this id, as the JSON of its answer: from this node's cache when nothing it depends
 /// on (the viewer and everyone the viewer lists as a friend) changed since it was read, else computed and kept.
 /// Failures (`werun off`) are not cached.
-pub async fn ranking_json(state: &AppState, viewer_id: i64, day: i64) -> Result<Bytes, SocialError> {
+pub async fn ranking_json(state: &Core, viewer_id: i64, day: i64) -> Result<Bytes, SocialError> {
     let (cache, store) = (&state.cache, &state.store);
     let load = || async move {
         let viewer = store.user_by_id(viewer_id).await?.ok_or_else(|| fail("unknown user"))?;

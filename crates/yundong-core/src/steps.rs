@@ -6,11 +6,13 @@
 //! only after the transaction holding it has committed (fsync'd on SQLite, `synchronous_commit` on PostgreSQL), and
 //! under load hundreds of uploads share one commit.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use tokio::sync::{mpsc, oneshot};
 use yundong_store::{StepWrite, Store, StoreError};
 
-use crate::metrics::StepMetrics;
-use crate::state::AppState;
+use crate::Core;
 
 /// The source id of a user's phone (client API); device apps use their own app id.
 pub const PHONE: i64 = 0;
@@ -36,6 +38,20 @@ pub struct Recorded {
 
 type Reply = oneshot::Sender<Result<i64, String>>;
 
+/// What the step writer reports about its batches (the server records it in its metrics).
+pub trait StepObserver: Send + Sync + 'static {
+    /// A batch of `size` uploads committed in `took`.
+    fn committed(&self, size: usize, took: Duration);
+    /// A batch failed to commit (every upload in it was answered with an error).
+    fn failed(&self);
+}
+
+/// Observes nothing (for tools that run a writer without metrics).
+impl StepObserver for () {
+    fn committed(&self, _: usize, _: Duration) {}
+    fn failed(&self) {}
+}
+
 /// The node's group-committing step writer. Cheap to clone; the task ends when the last clone is dropped.
 #[derive(Clone, Debug)]
 pub struct StepWriter {
@@ -44,7 +60,7 @@ pub struct StepWriter {
 
 impl StepWriter {
     /// Start the writer task on the current tokio runtime.
-    pub fn start(store: Store, metrics: StepMetrics) -> StepWriter {
+    pub fn start(store: Store, metrics: Arc<dyn StepObserver>) -> StepWriter {
         let (tx, rx) = mpsc::channel(16_384);
         tokio::spawn(run(store, rx, metrics));
         StepWriter { tx }
@@ -64,14 +80,13 @@ impl StepWriter {
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::Receiver<(StepWrite, Reply)>, metrics: StepMetrics) {
+async fn run(store: Store, mut rx: mpsc::Receiver<(StepWrite, Reply)>, metrics: Arc<dyn StepObserver>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let writes: Vec<StepWrite> = batch.iter().map(|(w, _)| *w).collect();
         let started = std::time::Instant::now();
         let result = store.put_steps_batch(&writes).await;
-        metrics.batch_size.observe(writes.len() as f64);
-        metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
+        metrics.committed(writes.len(), started.elapsed());
         match result {
             Ok(totals) => {
                 for ((_, reply), total) in batch.drain(..).zip(totals) {
@@ -79,7 +94,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<(StepWrite, Reply)>, metrics: 
                 }
             }
             Err(e) => {
-                metrics.failed_batches.inc();
+                metrics.failed();
                 tracing::error!(error = %e, uploads = batch.len(), "step batch failed; nothing in it was acknowledged");
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(Err(e.to_string()));
@@ -90,7 +105,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<(StepWrite, Reply)>, metrics: 
 }
 
 /// Record `steps` as `source`'s total for the local day starting at `day`.
-pub async fn record(state: &AppState, user_id: i64, day: i64, source: i64, steps: i64) -> Result<Recorded, StepsError> {
+pub async fn record(state: &Core, user_id: i64, day: i64, source: i64, steps: i64) -> Result<Recorded, StepsError> {
     if steps < 0 {
         return Err(StepsError::Invalid("step must not be negative"));
     }
