@@ -34,10 +34,13 @@ impl Rule {
     }
 }
 
-/// This node's copy of the rules.
+/// Every rule, oldest first.
+pub type Rules = Arc<[Arc<Rule>]>;
+
+/// This node's copy of the rules, with the feed stamp it was read at.
 #[derive(Default)]
 pub struct Faults {
-    copy: RwLock<Option<(Arc<[Arc<Rule>]>, Stamp)>>,
+    copy: RwLock<Option<(Rules, Stamp)>>,
 }
 
 /// The rule as the API shows it.
@@ -60,7 +63,7 @@ pub fn rule_of(row: &FaultRow) -> FaultRule {
 
 impl Faults {
     /// Every rule, from this node's copy while the feed shows no rule added or removed since it was read.
-    async fn rules(&self, state: &AppState) -> Result<Arc<[Arc<Rule>]>, StoreError> {
+    async fn rules(&self, state: &AppState) -> Result<Rules, StoreError> {
         let feed = &state.cache.feed;
         let stamp = feed.sync().await?;
         if let Ok(copy) = self.copy.read()
@@ -69,7 +72,7 @@ impl Faults {
         {
             return Ok(rules.clone());
         }
-        let rules: Arc<[Arc<Rule>]> = state
+        let rules: Rules = state
             .store
             .faults()
             .await?
