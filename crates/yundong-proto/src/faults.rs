@@ -135,10 +135,9 @@ impl FaultRequest {
         if !(200..=599).contains(&http_status) {
             return Err("http_status must be between 200 and 599".into());
         }
-        let latency_only = !drop && self.errcode.is_none() && self.errmsg.is_none() && self.http_status.is_none();
-        if latency_only && delay_ms == 0 {
-            return Err("the rule does nothing: give an errcode, an http_status, a delay_ms or drop".into());
-        }
+        // Only a delay: the call is served after it. Nothing at all: errcode -1 (system error).
+        let latency_only =
+            !drop && delay_ms > 0 && self.errcode.is_none() && self.errmsg.is_none() && self.http_status.is_none();
         let errcode = match (drop, latency_only) {
             (false, false) => Some(self.errcode.unwrap_or(-1)),
             _ => None,
@@ -226,6 +225,7 @@ pub fn parse_fault_id(text: &str) -> Option<i64> {
 /// `GET /admin/v1/requests` query.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct RequestQuery {
     /// Exact path.
     pub path: Option<String>,

@@ -42,6 +42,13 @@ pub async fn add_fault(
     AdminJson(req): AdminJson<FaultRequest>,
 ) -> Result<(StatusCode, Json<FaultRule>), ApiError> {
     let mut rule = req.validate(random_seed()).map_err(ApiError::invalid)?;
+    if crate::journal::layer::is_wechat_path(&rule.path) && !crate::wechat::PATHS.contains(&rule.path.as_str()) {
+        return Err(ApiError::invalid(format!(
+            "yundong does not serve {} (it answers 40066 invalid url); faultable WeChat paths: {}",
+            rule.path,
+            crate::wechat::PATHS.join(", ")
+        )));
+    }
     let new = NewFault {
         path: rule.path.clone(),
         appid: rule.appid.clone(),

@@ -13,8 +13,8 @@ use std::sync::{Arc, RwLock};
 use yundong_proto::faults::{FaultRule, fault_id, seeded_hit};
 use yundong_store::{FAULTS_KEY, FaultRow, StoreError};
 
-use yundong_core::Stamp;
 use crate::state::AppState;
+use yundong_core::Stamp;
 
 /// Marks an answer that must not be sent: the listener closes the connection instead (a rule with `drop: true`).
 #[derive(Debug, Clone, Copy)]

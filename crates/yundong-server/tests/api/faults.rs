@@ -301,6 +301,7 @@ async fn bad_rules_are_refused_and_nothing_is_stored() {
     let s = TestServer::spawn().await;
     for bad in [
         json!({"path": "/admin/v1/apps"}),
+        json!({"path": "/sns/no/such/path"}),
         json!({"path": "/sns/jscode2session", "delay_ms": 30001}),
         json!({"path": "/sns/jscode2session", "probability": -0.1}),
         json!({"path": "/sns/jscode2session", "times": 0}),
