@@ -1,4 +1,4 @@
-//! Server policy: lifetimes, limits and the day zone. Defaults follow WeChat (spec §3) and DESIGN §5.
+//! Server policy: lifetimes, limits and the day zone. Defaults follow WeChat (docs/WECHAT.md §3) and docs/DESIGN.md §5.
 
 use std::time::Duration;
 
@@ -6,7 +6,7 @@ use yundong_proto::day::DayZone;
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Idle life of a session_key, extended by use (DESIGN §5.5: 3 days).
+    /// Idle life of a session_key, extended by use (docs/DESIGN.md §5.5: 3 days).
     pub session_ttl: i64,
     /// Life of a `wx.login` code (5 minutes).
     pub code_ttl: i64,

@@ -8,14 +8,19 @@
 
 pub mod accounts;
 pub mod cache;
+pub mod checkins;
 pub mod clock;
 pub mod config;
+pub mod error;
 pub mod opendata;
 pub mod quotas;
 pub mod ranking;
 pub mod secrets;
+pub mod sessions;
 pub mod share;
 pub mod steps;
+pub mod tokens;
+pub mod werun;
 
 use std::sync::Arc;
 
@@ -24,6 +29,7 @@ use yundong_store::{AppRow, Store, StoreError};
 pub use cache::{Caches, Stamp};
 pub use clock::Clock;
 pub use config::{Config, Limits};
+pub use error::Error;
 pub use steps::{StepObserver, StepWriter};
 
 use cache::accounts::{Apps, TokenUsers, app_key, token_key};

@@ -1,5 +1,5 @@
-//! Producing encrypted open data (spec §2): JSON with a watermark, AES-128-CBC under the user's current session_key
-//! with a fresh iv, and a cloudID that `/wxa/getopendata` exchanges for the same data for 5 minutes.
+//! Producing encrypted open data (docs/WECHAT.md §2): JSON with a watermark, AES-128-CBC under the user's current
+//! session_key with a fresh iv, and a cloudID that `/wxa/getopendata` exchanges for the same data for 5 minutes.
 //!
 //! A cloudID carries its data itself, sealed under the deployment's cloud key (kept in the database, so every node
 //! has it): `27_` + base64url(version ‖ iv ‖ AES-128-CBC(app id, expiry, data) ‖ HMAC-SHA256 tag). Issuing one

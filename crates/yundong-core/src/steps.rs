@@ -1,5 +1,5 @@
-//! Recording step totals (DESIGN §5.9): absolute daily totals per source, any day of the 31-day window, never the
-//! future, capped; group-committed.
+//! Recording step totals (docs/DESIGN.md §5.9): absolute daily totals per source, any day of the 31-day window, never
+//! the future, capped; group-committed.
 //!
 //! Uploads from every handler go through one [`StepWriter`] per node: a task that takes whatever has queued up while
 //! the previous commit ran and commits it as one transaction, then answers each upload. An upload is acknowledged
@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{Error, Result};
 use yundong_store::{StepWrite, Store, StoreError};
 
 use crate::Core;
@@ -22,12 +24,6 @@ pub const CLOCK_SKEW: i64 = 300;
 
 /// The most uploads committed in one transaction.
 const MAX_BATCH: usize = 2_000;
-
-#[derive(Debug)]
-pub enum StepsError {
-    Invalid(&'static str),
-    Store(StoreError),
-}
 
 /// What was kept, and the day's total over all sources.
 #[derive(Debug, Clone, Copy)]
@@ -67,13 +63,13 @@ impl StepWriter {
     }
 
     /// Queue a write and wait until it is committed; returns the day's total after the commit.
-    pub async fn write(&self, write: StepWrite) -> Result<i64, StepsError> {
+    pub async fn write(&self, write: StepWrite) -> Result<i64> {
         let (reply, answer) = oneshot::channel();
-        let gone = || StepsError::Store(StoreError::Invalid("the step writer stopped"));
+        let gone = || Error::Store(StoreError::Invalid("the step writer stopped"));
         self.tx.send((write, reply)).await.map_err(|_| gone())?;
         match answer.await.map_err(|_| gone())? {
             Ok(total) => Ok(total),
-            Err(_) => Err(StepsError::Store(StoreError::Invalid(
+            Err(_) => Err(Error::Store(StoreError::Invalid(
                 "the step batch could not be committed",
             ))),
         }
@@ -105,17 +101,17 @@ async fn run(store: Store, mut rx: mpsc::Receiver<(StepWrite, Reply)>, metrics: 
 }
 
 /// Record `steps` as `source`'s total for the local day starting at `day`.
-pub async fn record(state: &Core, user_id: i64, day: i64, source: i64, steps: i64) -> Result<Recorded, StepsError> {
+pub async fn record(state: &Core, user_id: i64, day: i64, source: i64, steps: i64) -> Result<Recorded> {
     if steps < 0 {
-        return Err(StepsError::Invalid("step must not be negative"));
+        return Err(Error::invalid("step must not be negative"));
     }
     let now = state.now();
     let zone = state.config.day_zone;
     if day > zone.day_start(now) {
-        return Err(StepsError::Invalid("the day is in the future"));
+        return Err(Error::invalid("the day is in the future"));
     }
     if !zone.in_window(day, now) {
-        return Err(StepsError::Invalid("the day is outside the 31-day window"));
+        return Err(Error::invalid("the day is outside the 31-day window"));
     }
     let step = steps.min(state.config.daily_step_cap);
     let total = state

@@ -27,7 +27,7 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{AppRow, NewApp, UserRow};
 pub use auth::{ExchangeError, ExchangeRequest, Exchanged, Gate, SESSION_TOUCH_STEP, SessionRow, TokenRow};
 pub use bulk::{BulkTable, Val};
-pub use changes::{Changes, Cursor, EVERYONE, Event, FeedReader};
+pub use changes::{Changes, EVERYONE, FeedReader};
 pub use devices::DeviceBindingRow;
 pub use durable::Quota;
 use durable::durably;

@@ -1,4 +1,4 @@
-//! Conversations for share cards: direct chats between two friends and group chats (DESIGN §3.3).
+//! Conversations for share cards: direct chats between two friends and group chats (docs/DESIGN.md §3.3).
 
 use axum::Json;
 use axum::extract::State;

@@ -16,13 +16,11 @@ use yundong_store::StoreError;
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth, UserId};
 use crate::state::AppState;
-use yundong_core::ranking::{self, SocialError};
+use yundong_core::ranking;
+use yundong_proto::reason::Reason;
 
-fn social(api: &'static str) -> impl Fn(SocialError) -> ClientError {
-    move |e| match e {
-        SocialError::Fail(reason) => ClientError::fail(api, reason),
-        SocialError::Store(e) => ClientError::store(api, e),
-    }
+fn social(api: &'static str) -> impl Fn(yundong_core::Error) -> ClientError {
+    move |e| ClientError::core(api, e)
 }
 
 fn store(api: &'static str) -> impl Fn(StoreError) -> ClientError {
@@ -140,7 +138,7 @@ pub async fn hide(
         .await
         .map_err(store(API))?;
     if !found {
-        return Err(ClientError::fail(API, "not a friend"));
+        return Err(ClientError::reason(API, &Reason::NotAFriend));
     }
     Ok(Json(HideResponse {
         err_msg: ok(API),

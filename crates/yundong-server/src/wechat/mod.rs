@@ -1,4 +1,4 @@
-//! The WeChat-compatible server API (DESIGN §3.1): WeChat's paths, parameters, bodies and errcodes, so that
+//! The WeChat-compatible server API (docs/DESIGN.md §3.1): WeChat's paths, parameters, bodies and errcodes, so that
 //! mini-program back ends and their SDKs work against yundong unchanged.
 
 mod opendata;

@@ -1,4 +1,5 @@
-//! `POST /wxa/getopendata`: exchange cloudIDs for the open data they stand for (spec §1.6, DESIGN §5.8).
+//! `POST /wxa/getopendata`: exchange cloudIDs for the open data they stand for (docs/WECHAT.md §1.6, docs/DESIGN.md
+//! §5.8).
 
 use axum::Json;
 use axum::extract::State;
