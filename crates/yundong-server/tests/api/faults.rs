@@ -1,4 +1,4 @@
-//! Fault rules (docs/API.md §Faults): a matching call is answered with WeChat's error body (or the client API's
+//! Fault rules (docs/API.md §3, faults): a matching call is answered with WeChat's error body (or the client API's
 //! `errMsg`), delayed, or dropped, before its handler runs, so it changes nothing; `times` holds across nodes; a
 //! seeded probability gives the same hits and misses on every run.
 

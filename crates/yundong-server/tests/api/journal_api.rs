@@ -1,4 +1,4 @@
-//! The admin journal (docs/API.md §Request journal): `GET /admin/v1/requests` reads "what happened since" an id,
+//! The admin journal (docs/API.md §3, request journal): `GET /admin/v1/requests` reads "what happened since" an id,
 //! filtered, secrets masked; `DELETE` empties it; the SSE stream carries calls answered by any node;
 //! `--journal-client` adds client API calls.
 
