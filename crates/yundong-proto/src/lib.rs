@@ -8,6 +8,7 @@ pub mod client;
 pub mod crypto;
 pub mod day;
 pub mod errcode;
+pub mod faults;
 pub mod ids;
 pub mod opendata;
 pub mod reason;

@@ -102,9 +102,16 @@ pub async fn run(
             let answer = app.clone().oneshot(req);
             let caches = caches.clone();
             async move {
-                match &caches {
+                let res = match &caches {
                     Some(c) => c.feed.scope(answer).await,
                     None => answer.await,
+                };
+                // A fault rule with `drop: true`: an error from the service makes hyper close the connection
+                // without writing an answer.
+                match res {
+                    Ok(res) if res.extensions().get::<crate::faults::DropConnection>().is_some() => Err(Dropped),
+                    Ok(res) => Ok(res),
+                    Err(never) => match never {},
                 }
             }
         });
@@ -132,6 +139,18 @@ pub async fn run(
     }
     Ok(())
 }
+
+/// Why a connection was closed without an answer: a fault rule said so.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a fault rule")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 /// Raise this process's open-file soft limit to its hard limit; the soft limit now in force (`None` when unknown).
 pub fn raise_open_file_limit() -> Option<u64> {

@@ -10,6 +10,7 @@ mod bulk;
 mod changes;
 mod devices;
 mod durable;
+mod faults;
 mod journal;
 mod ops;
 mod settings;
@@ -30,7 +31,8 @@ pub use changes::{Changes, EVERYONE, FeedReader};
 pub use devices::DeviceBindingRow;
 pub use durable::Quota;
 use durable::durably;
-pub use journal::{JournalEntry, JournalRow};
+pub use faults::{FAULTS_KEY, FaultRow, NewFault};
+pub use journal::{JournalEntry, JournalFilter, JournalRow};
 pub use ops::{PoolStats, SchemaStatus};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,

@@ -73,6 +73,11 @@ pub enum Command {
     Backup(crate::backup::BackupArgs),
     /// Restore a `yundong backup` file into an empty database, then apply this binary's migrations.
     Restore(crate::backup::RestoreArgs),
+    /// Fault rules: make WeChat (or client API) calls fail, slow down or lose their connection, on every node.
+    #[command(subcommand)]
+    Faults(crate::faults::FaultsCommand),
+    /// The request journal: the calls back ends made (secrets masked), newest last; --follow keeps printing.
+    Requests(crate::faults::RequestsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +302,8 @@ fn now() -> i64 {
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(args, &known_variables()).await?,
+        Command::Faults(cmd) => crate::faults::faults(cmd).await?,
+        Command::Requests(args) => crate::faults::requests(args).await?,
         Command::App(AppCommand::Create {
             name,
             category,

@@ -6,6 +6,7 @@ mod cli;
 mod db;
 mod decrypt;
 mod demo;
+mod faults;
 mod files;
 mod serve;
 

@@ -48,6 +48,9 @@ pub struct ServeArgs {
     /// Rows the request journal keeps (newest first; also at most 7 days). 0 turns the journal off.
     #[arg(long, env = "YUNDONG_JOURNAL_SIZE", default_value_t = DEFAULTS.journal_size as u32)]
     pub journal_size: u32,
+    /// Journal client API calls (/client/v1/…) too, not only the WeChat-compatible API.
+    #[arg(long, env = "YUNDONG_JOURNAL_CLIENT")]
+    pub journal_client: bool,
     /// Seed a small demo data set first if the database has no users yet.
     #[arg(long)]
     pub demo: bool,
@@ -335,6 +338,7 @@ fn config(args: &ServeArgs, day_zone: DayZone, max_connections: usize) -> Config
         metrics: !args.no_metrics,
         metrics_on_main_listener: args.metrics_listen.is_none(),
         journal_size: i64::from(args.journal_size),
+        journal_client: args.journal_client,
         ..Config::default()
     }
 }

@@ -2,6 +2,8 @@
 
 mod conversations;
 mod credentials;
+mod faults;
+mod requests;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -23,6 +25,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(conversations::routes())
         .merge(credentials::routes())
+        .merge(faults::routes())
+        .merge(requests::routes())
         .routes(routes!(create_app))
         .routes(routes!(create_user, list_users))
         .routes(routes!(create_friendship))
