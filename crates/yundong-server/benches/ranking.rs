@@ -122,12 +122,7 @@ async fn seed(url: &str, today: i64) {
             }
         }
     }
-    insert(
-        &mut tx,
-        "INSERT INTO daily_steps (user_id, day, source, steps)",
-        &steps,
-    )
-    .await;
+    insert(&mut tx, "INSERT INTO daily_steps (user_id, day, source, steps)", &steps).await;
 
     let mut check_ins = Vec::new();
     for id in pool_first..pool_first + FRIEND_POOL {
@@ -249,7 +244,14 @@ fn main() {
     let rt = Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (url, reuse) = database(&rt, dir.path());
-    println!("database: {}", if url.starts_with("sqlite:") { "SQLite" } else { "PostgreSQL" });
+    println!(
+        "database: {}",
+        if url.starts_with("sqlite:") {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        }
+    );
     let zone = DayZone::CHINA;
     let today = zone.day_start(1_760_000_000);
     let store = rt.block_on(async {
@@ -274,7 +276,12 @@ fn main() {
         )
     });
     let page = ranking_page::parse_page(today, None, None).ok().unwrap();
-    let served = |id: i64| black_box(rt.block_on(ranking_page::ranking_page_json(&state, id, today, page)).is_ok());
+    let served = |id: i64| {
+        black_box(
+            rt.block_on(ranking_page::ranking_page_json(&state, id, today, page))
+                .is_ok(),
+        )
+    };
     let database = |id: i64| black_box(rt.block_on(ranking::ranking(&store, zone, &viewer(id), today)).is_ok());
     // The miss path's untimed setup: CHANGED of the viewer's friends walk (viewer i has the first SIZES[i-1] of the
     // pool as friends), written as a phone upload would be.
@@ -295,7 +302,11 @@ fn main() {
     };
     let none = |_: i64| {};
     type Path<'a> = (&'a str, &'a dyn Fn(i64), &'a dyn Fn(i64) -> bool);
-    let paths: [Path; 3] = [("served", &none, &served), ("miss", &change, &served), ("database", &none, &database)];
+    let paths: [Path; 3] = [
+        ("served", &none, &served),
+        ("miss", &change, &served),
+        ("database", &none, &database),
+    ];
 
     let mut c = Criterion::default().configure_from_args();
     for (name, setup, path) in paths {
@@ -339,7 +350,10 @@ fn main() {
                 path(id);
             }
             // The CPU figure is taken around each call (the setup is not the path's), less what reading it costs.
-            let probe: u64 = (0..50).map(|_| cpu_ns().wrapping_neg().wrapping_add(cpu_ns())).sum::<u64>() / 50;
+            let probe: u64 = (0..50)
+                .map(|_| cpu_ns().wrapping_neg().wrapping_add(cpu_ns()))
+                .sum::<u64>()
+                / 50;
             let mut times = Vec::with_capacity(calls);
             let mut cpu = 0;
             for _ in 0..calls {

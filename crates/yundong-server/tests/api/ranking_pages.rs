@@ -27,7 +27,13 @@ async fn all_pages(s: &TestServer, viewer: &UserCreated, limit: i64) -> (Vec<Val
             Some(c) => format!("?limit={limit}&cursor={c}"),
         };
         let path = format!("/client/v1/werun/ranking{query}");
-        let res = s.http.get(s.url(&path)).bearer_auth(&viewer.token).send().await.unwrap();
+        let res = s
+            .http
+            .get(s.url(&path))
+            .bearer_auth(&viewer.token)
+            .send()
+            .await
+            .unwrap();
         let bytes = res.bytes().await.unwrap();
         largest = largest.max(bytes.len());
         let v: Value = serde_json::from_slice(&bytes).unwrap();
@@ -92,7 +98,10 @@ async fn bulk_friends(s: &TestServer, viewer: i64, first: i64, n: i64) -> Vec<i6
         .collect();
     store.bulk_insert(BulkTable::Users, &users).await.unwrap();
     let pair = |x: i64, y: i64| vec![Val::Int(x), Val::Int(y), Val::Int(0), Val::Int(0)];
-    let friendships: Vec<Vec<Val>> = ids.iter().flat_map(|&id| [pair(viewer, id), pair(id, viewer)]).collect();
+    let friendships: Vec<Vec<Val>> = ids
+        .iter()
+        .flat_map(|&id| [pair(viewer, id), pair(id, viewer)])
+        .collect();
     store.bulk_insert(BulkTable::Friendships, &friendships).await.unwrap();
     ids
 }
@@ -130,7 +139,11 @@ async fn pages_add_up_to_the_whole_ranking_with_ties_and_the_viewer_row() {
     s.befriend(viewer.user_id, f.user_id).await;
     s.steps(&f.token, 12_345, None).await;
     let (_, liked) = s
-        .post_json("/client/v1/werun/like", Some(&viewer.token), &json!({"user_id": f.user_id}))
+        .post_json(
+            "/client/v1/werun/like",
+            Some(&viewer.token),
+            &json!({"user_id": f.user_id}),
+        )
         .await;
     assert_eq!(liked["errMsg"], "like:ok", "{liked}");
     for limit in [1, 37, 50, 200] {
@@ -141,7 +154,11 @@ async fn pages_add_up_to_the_whole_ranking_with_ties_and_the_viewer_row() {
     assert_eq!(status, 200);
     assert_eq!(v["ranking"].as_array().unwrap().len(), 50);
     assert_eq!(v["ranking"][0]["rank"], 1);
-    assert_eq!(v["total"], 420 - 1 + 2, "420 friends, one hiding, plus the liked friend and the viewer");
+    assert_eq!(
+        v["total"],
+        420 - 1 + 2,
+        "420 friends, one hiding, plus the liked friend and the viewer"
+    );
     assert_eq!(v["me"]["user_id"], viewer.user_id);
     assert_eq!(v["me"]["steps"], 7_000);
     assert_eq!(v["me"]["rank"], v["my_rank"]);
@@ -167,12 +184,26 @@ async fn bad_limits_and_cursors_get_an_errmsg_and_change_nothing() {
         (format!("?date={yesterday}&cursor={cursor}"), "invalid cursor"),
     ] {
         let (status, v) = get(&s, &viewer, &query).await;
-        assert_eq!((status, v["errMsg"].as_str()), (200, Some(format!("ranking:fail {reason}").as_str())), "{query}");
-        assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{query}: nothing but the errMsg: {v}");
+        assert_eq!(
+            (status, v["errMsg"].as_str()),
+            (200, Some(format!("ranking:fail {reason}").as_str())),
+            "{query}"
+        );
+        assert_eq!(
+            v.as_object().map(|o| o.len()),
+            Some(1),
+            "{query}: nothing but the errMsg: {v}"
+        );
     }
     let (status, v) = get(&s, &viewer, "?limit=abc").await;
     assert_eq!(status, 400, "{v}");
-    assert!(v["errMsg"].as_str().unwrap().starts_with("ranking:fail invalid request"), "{v}");
+    assert!(
+        v["errMsg"]
+            .as_str()
+            .unwrap()
+            .starts_with("ranking:fail invalid request"),
+        "{v}"
+    );
     let (_, again) = get(&s, &viewer, "?limit=2").await;
     assert_eq!(again, ok, "nothing changed");
     let (_, next) = get(&s, &viewer, &format!("?limit=2&cursor={cursor}")).await;
@@ -210,16 +241,24 @@ async fn pages_on_one_node_follow_writes_made_on_another_under_churn() {
         a.post_json("/client/v1/werun/like", Some(&viewer.token), &like).await;
         let hidden = round % 2 == 1;
         let hide = json!({"user_id": viewer.user_id, "hidden": hidden});
-        a.post_json("/client/v1/werun/hide", Some(&friends[0].token), &hide).await;
-        store.set_hidden(ids[round as usize], viewer.user_id, hidden).await.unwrap();
+        a.post_json("/client/v1/werun/hide", Some(&friends[0].token), &hide)
+            .await;
+        store
+            .set_hidden(ids[round as usize], viewer.user_id, hidden)
+            .await
+            .unwrap();
         let join = json!({"join_ranking": !hidden});
-        a.post_json("/client/v1/werun/settings", Some(&friends[1].token), &join).await;
+        a.post_json("/client/v1/werun/settings", Some(&friends[1].token), &join)
+            .await;
         assert_pages_match(&b, &viewer, 200, &format!("round {round} on b")).await;
         assert_pages_match(&a, &viewer, 150, &format!("round {round} on a")).await;
     }
     let (hits, _) = b.state.cache.rankings.counts();
     assert_pages_match(&b, &viewer, 200, "quiet").await;
-    assert!(b.state.cache.rankings.counts().0 > hits, "unchanged pages are served from the cache");
+    assert!(
+        b.state.cache.rankings.counts().0 > hits,
+        "unchanged pages are served from the cache"
+    );
     let counts = b.state.cache.day_totals.stats();
     assert!(
         counts.rows_reused > counts.rows_loaded,
