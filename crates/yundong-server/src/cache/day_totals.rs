@@ -50,6 +50,9 @@ pub struct ViewerSide {
     pub side: ViewerDay,
 }
 
+/// Viewers' sides by (viewer, day), and the bytes they take.
+type Viewers = (HashMap<(i64, i64), Arc<ViewerSide>>, usize);
+
 #[derive(Default)]
 struct Days {
     days: HashMap<i64, Arc<RwLock<HashMap<i64, Held>>>>,
@@ -59,7 +62,7 @@ struct Days {
 #[derive(Default)]
 pub struct DayTotals {
     days: Mutex<Days>,
-    viewers: Mutex<(HashMap<(i64, i64), Arc<ViewerSide>>, usize)>,
+    viewers: Mutex<Viewers>,
     rows_loaded: AtomicU64,
     rows_reused: AtomicU64,
     viewers_loaded: AtomicU64,
