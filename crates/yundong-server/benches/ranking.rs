@@ -1,9 +1,9 @@
 //! The ranking for a viewer with 200, 5,000 and 10,000 friends, by three paths: `served` is what a request runs when
-//! nothing changed (`service::ranking_page::ranking_page_json`: sync with the change feed, then this node's cached
+//! nothing changed (`yundong_core::ranking_page::ranking_page_json`: sync with the change feed, then this node's cached
 //! page); `miss` is what it runs on a viewer whose friends changed since the last view ([`CHANGED`] friends walked,
 //! written to the database untimed before each call: the sync applies their events, the cached page no longer holds,
 //! the page is rebuilt from this node's index of day totals after reloading just those friends' rows); `database` is
-//! the miss path before issue 17 (`service::ranking::ranking`: the whole ranking from SQL, now the reference). Seeded
+//! the miss path before issue 17 (`yundong_core::ranking::ranking`: the whole ranking from SQL, now the reference). Seeded
 //! with 31 days of steps (a phone for everyone, a band for a third), check-ins (shown and develop) and likes, and a
 //! realistic share of friends who are hidden, switched off or out of the ranking.
 //!
@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
 use tokio::runtime::Runtime;
+use yundong_core::{ranking, ranking_page};
 use yundong_proto::day::DayZone;
-use yundong_server::service::{ranking, ranking_page};
 use yundong_store::{StepWrite, Store, UserRow};
 
 const FRIEND_POOL: i64 = 10_000;

@@ -10,8 +10,8 @@
 
 use std::time::Duration;
 
-use yundong_server::cache::day_totals::DayTotals;
-use yundong_server::cache::feed::Feed;
+use yundong_core::cache::day_totals::DayTotals;
+use yundong_core::cache::feed::Feed;
 use yundong_store::{BulkTable, Store, Val};
 
 const DAY: i64 = 1_760_025_600;

@@ -3,8 +3,8 @@
 //! bad `limit` and `cursor` get the client API's errMsg; a page at 10,000 friends stays under 16 KB.
 
 use serde_json::{Value, json};
+use yundong_core::ranking;
 use yundong_proto::admin::UserCreated;
-use yundong_server::service::ranking;
 use yundong_store::{BulkTable, StepWrite, Val};
 use yundong_testkit::TestServer;
 

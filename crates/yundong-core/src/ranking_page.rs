@@ -1,24 +1,26 @@
 //! A page of the viewer's ranking, built from this node's index of ranking inputs ([`crate::cache::day_totals`])
 //! rather than from SQL: gather the members' day totals from memory, sort, cut the page. The rules are those of
-//! [`super::ranking`] (members, order, ties, cover, check-in head, likes, switches); `tests/api/ranking_pages.rs`
-//! checks every page against the SQL reference [`super::ranking::ranking`].
+//! [`crate::ranking`] (members, order, ties, cover, check-in head, likes, switches); `tests/api/ranking_pages.rs`
+//! checks every page against the SQL reference [`crate::ranking::ranking`].
 //!
 //! Paging: `limit` rows (default 50, at most 200) from the start, or after a `cursor`. A cursor names the position of
 //! the last row of the page before (its steps and user id, and the day), not an offset, so a page follows on from the
 //! rows the client has even when totals moved in between (a row whose steps changed may then appear twice or not at
 //! all; ranks are those of the ranking as it is when the page is read). It is opaque to clients.
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use yundong_proto::client::ok;
 use yundong_proto::day::DayZone;
 use yundong_proto::werun_social::{
     Cover, RANKING_PAGE_DEFAULT, RANKING_PAGE_MAX, RankingEntry, RankingResponse, RecordView,
 };
 
-use super::ranking::{SocialError, WERUN_OFF};
+use yundong_proto::reason::Reason;
+
+use crate::Core;
 use crate::cache::Loaded;
 use crate::cache::day_totals::UserDay;
-use crate::state::AppState;
+use crate::error::{Error, Result};
 
 /// Which rows a call asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,16 +51,16 @@ fn parse_cursor(day: i64, text: &str) -> Option<(i64, i64)> {
 }
 
 /// Check a call's `limit` and `cursor` for `day`.
-pub fn parse_page(day: i64, limit: Option<i64>, cursor: Option<&str>) -> Result<Page, SocialError> {
+pub fn parse_page(day: i64, limit: Option<i64>, cursor: Option<&str>) -> Result<Page> {
     let limit = limit.unwrap_or(RANKING_PAGE_DEFAULT);
     if !(1..=RANKING_PAGE_MAX).contains(&limit) {
-        return Err(SocialError::Fail(format!(
+        return Err(Error::invalid(format!(
             "invalid limit: must be 1 to {RANKING_PAGE_MAX}"
         )));
     }
     let after = match cursor {
         None => None,
-        Some(c) => Some(parse_cursor(day, c).ok_or_else(|| SocialError::Fail("invalid cursor".into()))?),
+        Some(c) => Some(parse_cursor(day, c).ok_or_else(|| Error::invalid("invalid cursor"))?),
     };
     Ok(Page {
         limit: limit as usize,
@@ -68,14 +70,13 @@ pub fn parse_page(day: i64, limit: Option<i64>, cursor: Option<&str>) -> Result<
 
 /// The page of the viewer's ranking for `day`, as the JSON of its answer: this node's cached copy while nothing it
 /// depends on (the viewer and every friend) changed, else built from the index and kept. Failures are not cached.
-pub async fn ranking_page_json(state: &AppState, viewer: i64, day: i64, page: Page) -> Result<Bytes, SocialError> {
+pub async fn ranking_page_json(state: &Core, viewer: i64, day: i64, page: Page) -> Result<Bytes> {
     let cache = &state.cache;
     let load = || async move {
         let (answer, deps) = build(state, viewer, day, page).await?;
-        let json =
-            Bytes::from(serde_json::to_vec(&answer).map_err(|_| SocialError::Fail("unencodable ranking".into()))?);
+        let json = Bytes::from(serde_json::to_vec(&answer).map_err(|_| Error::from(Reason::SystemError))?);
         let cost = json.len() + deps.len() * 8 + 128;
-        Ok::<_, SocialError>(Loaded {
+        Ok::<_, Error>(Loaded {
             value: json,
             deps,
             cost,
@@ -99,23 +100,16 @@ fn entry(row: &UserDay, rank: i64, liked: bool) -> RankingEntry {
 }
 
 /// The page, and the users it depends on. Must follow a [`crate::cache::Feed::sync`] (as `get_or_load` does).
-pub async fn build(
-    state: &AppState,
-    viewer: i64,
-    day: i64,
-    page: Page,
-) -> Result<(RankingResponse, Vec<i64>), SocialError> {
+pub async fn build(state: &Core, viewer: i64, day: i64, page: Page) -> Result<(RankingResponse, Vec<i64>)> {
     let (index, feed, store) = (&state.cache.day_totals, &state.cache.feed, &state.store);
     let side = index.viewer(store, feed, viewer, day).await?;
     let mut ids = Vec::with_capacity(side.side.friends.len() + 1);
     ids.push(viewer);
     ids.extend(side.side.friends.iter().copied().filter(|&f| f != viewer));
     let rows = index.rows(store, feed, day, &ids).await?;
-    let me = rows[0]
-        .clone()
-        .ok_or_else(|| SocialError::Fail("unknown user".into()))?;
+    let me = rows[0].clone().ok_or_else(|| Error::from(Reason::UnknownUser))?;
     if !me.werun {
-        return Err(SocialError::Fail(WERUN_OFF.into()));
+        return Err(Error::from(Reason::WeRunOff));
     }
     // (steps descending, user id ascending) as one ascending key, and where the row is.
     let mut order: Vec<(i64, i64, u32)> = rows
