@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn unpack_reads_rows_and_refuses_malformed_text() {
-        let ok = "7\u{1f}1\u{1f}0\u{1f}5\u{1f}2\u{1f}3001\u{1f}distance\u{1f}9\u{1f}2\u{1f}a\u{1e}b\u{1e}8\u{1f}1\u{1f}1\u{1f}0\u{1f}0\u{1f}\u{1f}\u{1f}\u{1f}0\u{1f}";
+        let ok = "7\u{1f}1\u{1f}0\u{1f}5\u{1f}2\u{1f}3001\u{1f}distance\u{1f}9\u{1f}3\u{1f}a\u{1e}b\u{1e}8\u{1f}1\u{1f}1\u{1f}0\u{1f}0\u{1f}\u{1f}\u{1f}\u{1f}0\u{1f}";
         let rows = unpack_rows(ok).unwrap_or_default();
         assert_eq!(rows.len(), 2);
         assert_eq!(
