@@ -1,7 +1,6 @@
 //! Command-line interface. Admin subcommands work on the database directly (the same one `serve` uses) and print
 //! JSON with `--json`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -10,9 +9,8 @@ use serde::Serialize;
 use yundong_core::{accounts, share};
 use yundong_proto::admin::{CreateAppRequest, UpdateAppRequest, UserList, UserListQuery};
 use yundong_proto::opendata::{self, Checks};
-use yundong_store::Store;
 
-use crate::db::Open;
+use crate::db::{DbArgs, Open};
 use crate::serve;
 
 #[derive(Debug, Parser)]
@@ -82,56 +80,6 @@ pub enum Command {
     Backup(crate::backup::BackupArgs),
     /// Restore a `yundong backup` file into an empty database, then apply this binary's migrations.
     Restore(crate::backup::RestoreArgs),
-}
-
-/// Where the database is: shared by every subcommand that opens it.
-#[derive(Debug, Clone, Args)]
-pub struct DbArgs {
-    /// Database URL: `sqlite:PATH` or `postgres://…`. Default: an SQLite file in the data directory.
-    #[arg(long, env = "YUNDONG_DATABASE_URL", global = true)]
-    pub database: Option<String>,
-    /// Directory for the default SQLite database.
-    #[arg(long, env = "YUNDONG_DATA_DIR", default_value = "data", global = true)]
-    pub data_dir: PathBuf,
-}
-
-impl DbArgs {
-    /// The URL to connect with (see [`crate::db::resolve`]): `Open::Create` for `serve` and `demo`.
-    pub fn url(&self, open: Open) -> Result<String> {
-        crate::db::resolve(self.database.as_deref(), &self.data_dir, open)
-    }
-
-    /// Open a database that exists (admin commands never create one).
-    pub async fn open(&self) -> Result<Store> {
-        crate::db::connect(&self.url(Open::Existing)?).await
-    }
-}
-
-/// A database URL fit to print: any password (in the user info or as a `password` query parameter) replaced by
-/// `***`, parsed as a URL so that a password holding `@` or `:` is hidden whole. Text that does not parse is not
-/// printed at all.
-pub fn redact_url(text: &str) -> String {
-    let Ok(mut url) = url::Url::parse(text) else {
-        return "<unparsable database URL>".into();
-    };
-    if url.password().is_some() {
-        let _ = url.set_password(Some("***"));
-    }
-    if url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password")) {
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if k.eq_ignore_ascii_case("password") {
-                    "***".into()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        url.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    url.to_string()
 }
 
 #[derive(Debug, Subcommand)]
@@ -355,7 +303,7 @@ fn now() -> i64 {
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve::run(args).await?,
+        Command::Serve(args) => serve::run(args, &known_variables()).await?,
         Command::App(AppCommand::Create {
             name,
             category,
@@ -566,28 +514,51 @@ token:   {}  (shown once; the old token no longer works)",
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every `YUNDONG_*` variable an option of some command reads (for `serve`'s warning about unknown ones).
+fn known_variables() -> Vec<String> {
+    use clap::CommandFactory as _;
+    fn collect(cmd: &clap::Command, known: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                known.push(env.to_string_lossy().into_owned());
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            collect(sub, known);
+        }
+    }
+    let mut known = Vec::new();
+    collect(&Cli::command(), &mut known);
+    known
+}
+
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::*;
+    use crate::serve;
 
     #[test]
-    fn database_urls_are_printed_without_their_passwords() {
-        for (url, secret) in [
-            ("postgres://yd:s3cret@db.internal:5432/yundong", "s3cret"),
-            ("postgres://yd:p%40ss%3Aword@db/yundong", "p%40ss"),
-            ("postgres://yd:p@ss@db/yundong", "p@ss"),
-            ("postgres://yd@db/yundong?password=hunter2&sslmode=require", "hunter2"),
-            ("postgresql://yd@db/yundong?sslmode=require&PASSWORD=hunter2", "hunter2"),
-        ] {
-            let shown = redact_url(url);
-            assert!(!shown.contains(secret), "{url} -> {shown}");
-            assert!(shown.contains("***"), "{url} -> {shown}");
-        }
-        assert!(redact_url("postgres://yd@db/yundong?sslmode=require").contains("sslmode=require"));
+    fn serve_defaults_are_the_configuration_defaults() {
+        let Ok(Command::Serve(args)) = Cli::try_parse_from(["yundong", "serve"]).map(|c| c.command) else {
+            panic!("`yundong serve` parses");
+        };
+        let from_flags = serve::config_from(&args).expect("the defaults are valid");
         assert_eq!(
-            redact_url("sqlite:data/yundong.sqlite?mode=rwc"),
-            "sqlite:data/yundong.sqlite?mode=rwc"
+            format!("{from_flags:?}"),
+            format!("{:?}", yundong_server::Config::default())
         );
-        assert_eq!(redact_url("not a url :: x"), "<unparsable database URL>");
+    }
+
+    #[test]
+    fn unknown_yundong_variables_are_reported_and_known_ones_are_not() {
+        let vars = [
+            "YUNDONG_LISTEN",
+            "YUNDONG_SESION_TTL",
+            "YUNDONG_LOG",
+            "HOME",
+            "YUNDONG_DATABASE_URL",
+        ];
+        let unknown = serve::unknown_variables(vars.iter().map(|v| (*v).to_owned()), &known_variables());
+        assert_eq!(unknown, ["YUNDONG_SESION_TTL"]);
     }
 }

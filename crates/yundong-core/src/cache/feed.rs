@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use yundong_store::{Cursor, EVERYONE, FeedReader, Store, StoreError};
+use yundong_store::{EVERYONE, FeedReader, Store, StoreError};
 
 /// Users remembered with a tick; past this the node forgets everything and starts again (bounds memory).
 const MAX_USERS: usize = 500_000;
@@ -36,10 +36,7 @@ pub struct Stamp(u64);
 
 struct Position {
     reader: FeedReader,
-    cursor: Cursor,
     last_read: Option<Instant>,
-    /// PostgreSQL: events applied whose transaction id is still at or above the horizon (id → xid).
-    seen: HashMap<i64, u64>,
     /// (when, top event id) samples, twelve per retention period, for pruning.
     samples: VecDeque<(Instant, i64)>,
 }
@@ -125,9 +122,7 @@ impl Feed {
             retain,
             position: tokio::sync::Mutex::new(Position {
                 reader,
-                cursor: Cursor::Start,
                 last_read: None,
-                seen: HashMap::new(),
                 samples: VecDeque::new(),
             }),
             begun: AtomicU64::new(0),
@@ -193,33 +188,17 @@ impl Feed {
         }
         let n = self.begun.fetch_add(1, Ordering::AcqRel) + 1;
         let started = Instant::now();
-        let changes = pos.reader.read(&pos.cursor).await?;
+        // The store's reader reports each change once, and none on its first read (nothing is cached before it).
+        let changes = pos.reader.read().await?;
         let stale = pos.last_read.is_some_and(|t| started.duration_since(t) > self.max_gap);
-        // PostgreSQL reads an event again while its transaction id is at or above the horizon: apply each once, and
-        // remember it only until the horizon passes it.
-        let first = pos.cursor == Cursor::Start;
-        let mut users: Vec<i64> = changes
-            .events
-            .iter()
-            .filter(|e| e.xid.is_none_or(|xid| pos.seen.insert(e.id, xid).is_none()))
-            .map(|e| e.user_id)
-            .collect();
-        if first {
-            // Nothing is cached before the first read: its events are only remembered as seen.
-            users.clear();
-        }
-        self.apply(&users, stale);
-        if let Some(horizon) = changes.cursor.horizon() {
-            pos.seen.retain(|_, xid| *xid >= horizon);
-        }
-        pos.cursor = changes.cursor;
+        self.apply(&changes.users, stale);
         pos.last_read = Some(started);
         self.note_top(pos, started, changes.top_id);
         self.applied.store(n, Ordering::Release);
         let stats = &self.stats;
         let origin = *stats.origin.get_or_init(|| started);
         stats.reads.fetch_add(1, Ordering::Relaxed);
-        stats.events.fetch_add(changes.events.len() as u64, Ordering::Relaxed);
+        stats.events.fetch_add(changes.users.len() as u64, Ordering::Relaxed);
         stats
             .read_micros
             .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
