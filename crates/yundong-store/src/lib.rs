@@ -13,6 +13,7 @@ mod durable;
 mod faults;
 mod journal;
 mod ops;
+mod ranking_inputs;
 mod settings;
 mod share;
 mod social;
@@ -34,6 +35,7 @@ use durable::durably;
 pub use faults::{FAULTS_KEY, FaultRow, NewFault};
 pub use journal::{JournalEntry, JournalFilter, JournalRow};
 pub use ops::{PoolStats, SchemaStatus};
+pub use ranking_inputs::{UserDayRow, ViewerDay};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
     TempFileMeta,

@@ -54,6 +54,13 @@ pub enum Command {
         /// About how many friends each user has.
         #[arg(long, default_value_t = 12)]
         friends: i64,
+        /// The degree distribution: `uniform` (about --friends each) or `realistic` (tens to a few hundred friends,
+        /// a few per thousand users with 5,000 to 10,000).
+        #[arg(long, value_enum, default_value = "uniform")]
+        degrees: crate::demo::Degrees,
+        /// How many of the first users get a printed sign-in token (at most 100,000).
+        #[arg(long, default_value_t = 5)]
+        tokens: i64,
         /// Seed of the generator: the same seed gives the same data.
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -443,6 +450,8 @@ token:   {}  (shown once; the old token no longer works)",
         Command::Demo {
             users,
             friends,
+            degrees,
+            tokens,
             seed,
             append,
             json,
@@ -464,7 +473,13 @@ token:   {}  (shown once; the old token no longer works)",
             } else {
                 crate::demo::progress_bar(users)
             };
-            let summary = crate::demo::seed(&store, users, friends, seed, &mut |n| bar.set_position(n)).await?;
+            if !(0..=100_000).contains(&tokens) {
+                anyhow::bail!("--tokens must be 0..=100000");
+            }
+            let summary = crate::demo::seed_with(&store, users, (friends, degrees), tokens, seed, &mut |n| {
+                bar.set_position(n)
+            })
+            .await?;
             bar.finish_and_clear();
             print(json, &summary, crate::demo::describe)?;
         }

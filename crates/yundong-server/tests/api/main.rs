@@ -17,6 +17,7 @@ mod metrics;
 mod multi_node;
 mod quota;
 mod ranking;
+mod ranking_pages;
 mod rate_limits;
 mod readiness;
 mod security;
