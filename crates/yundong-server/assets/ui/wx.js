@@ -539,7 +539,7 @@
    * user pick the chat: without a conversation_id (yundong's extension) the "send to" picker is shown; cancelling it
    * answers "shareMiniProgramMessage:fail cancel". imagePath is a wxfile:// path from wx.yundong.uploadFile, or a
    * code-package path such as '/pages/thumb.png' (the card then shows a placeholder thumbnail: yundong holds no code
-   * package); a scheme-less webpageUrl ('www.qq.com') is stored with https:// in front (docs/API.md §2).
+   * package); a scheme-less webpageUrl ('www.qq.com') is stored with an https scheme in front (docs/API.md §2).
    */
   var shareMiniProgramMessage = define('shareMiniProgramMessage', function (opts) {
     var fields = ['userName', 'path', 'title', 'description', 'imagePath', 'webpageUrl', 'withShareTicket', 'miniprogramType', 'scene'];

@@ -414,7 +414,8 @@ fn every_argument_has_help_text() {
                 continue;
             }
             let t = line.trim_start();
-            let is_arg = |t: &str| t.starts_with('-') || t.starts_with('<');
+            // A possible value's line (`- realistic: …`) is its own help, not an argument.
+            let is_arg = |t: &str| (t.starts_with('-') && !t.starts_with("- ")) || t.starts_with('<');
             if in_args && is_arg(t) {
                 // "  --json  Print the result as JSON", or (clap's long layout) the words on the next, deeper line.
                 let same_line = t.split_once("  ").is_some_and(|(_, d)| !d.trim().is_empty());
