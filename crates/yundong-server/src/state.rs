@@ -101,6 +101,9 @@ impl AppState {
         let steps = StepWriter::start(store.clone(), step_metrics.clone());
         let cache = Arc::new(Caches::new(store.clone(), &config));
         let clock = Arc::new(Clock::default());
+        if config.shared_clock() {
+            cache.feed.follow_clock(clock.clone());
+        }
         let journal = Journal::start(
             store.clone(),
             clock.clone(),
@@ -146,7 +149,11 @@ impl AppState {
                 .ok_or(StoreError::Invalid(
                     "the stored cloud_id_key is not 32 hex-encoded bytes",
                 ))?;
-        Ok((AppState::new(store, config, admin_token, cloud_key), fresh))
+        let state = AppState::new(store, config, admin_token, cloud_key);
+        if state.config.shared_clock() {
+            state.clock.set_offset(state.store.clock_offset().await?);
+        }
+        Ok((state, fresh))
     }
 
     pub fn now(&self) -> i64 {

@@ -13,6 +13,7 @@ mod durable;
 mod journal;
 mod misc;
 mod ops;
+mod scenario;
 mod share;
 mod social;
 mod steps;
@@ -32,6 +33,7 @@ pub use durable::Quota;
 use durable::durably;
 pub use journal::{JournalEntry, JournalRow};
 pub use ops::{PoolStats, SchemaStatus};
+pub use scenario::{Applied, CLOCK_KEY, Plan, PlanApp, PlanCheckIn, PlanUser, ResetCounts, World};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
     TempFileMeta,

@@ -75,6 +75,14 @@ pub enum Command {
     Backup(crate::backup::BackupArgs),
     /// Restore a `yundong backup` file into an empty database, then apply this binary's migrations.
     Restore(crate::backup::RestoreArgs),
+    /// Scenario files: a known world, applied idempotently, exported in the same format.
+    #[command(subcommand)]
+    Scenario(crate::control::ScenarioCommand),
+    /// Empty the deployment (every user and all they did; the apps too without --keep apps); rewind the clock.
+    Reset(crate::control::ResetArgs),
+    /// The deployment's clock (followed by servers started with --dev-clock or --test-mode).
+    #[command(subcommand)]
+    Clock(crate::control::ClockCommand),
 }
 
 /// Where the database is: shared by every subcommand that opens it.
@@ -520,6 +528,20 @@ token:   {}  (shown once; the old token no longer works)",
                 .put_setting("admin_token_hash", &yundong_server::secrets::hash(&token))
                 .await?;
             println!("{token}");
+        }
+        Command::Scenario(cmd) => {
+            crate::control::scenario(cmd, |json, applied| {
+                print(json, applied, crate::control::describe_applied)
+            })
+            .await?;
+        }
+        Command::Reset(args) => {
+            let (json, value, text) = crate::control::reset(args).await?;
+            print(json, &value, |_| text)?;
+        }
+        Command::Clock(cmd) => {
+            let (json, value, text) = crate::control::clock(cmd).await?;
+            print(json, &value, |_| text)?;
         }
         Command::Backup(args) => {
             let done = crate::backup::backup(args).await?;

@@ -45,6 +45,12 @@ pub struct ServeArgs {
     /// Rows the request journal keeps (newest first; also at most 7 days). 0 turns the journal off.
     #[arg(long, env = "YUNDONG_JOURNAL_SIZE", default_value_t = 100_000)]
     pub journal_size: u32,
+    /// Test mode: allow `POST /admin/v1/reset` and move the deployment's clock as --dev-clock does.
+    #[arg(long, env = "YUNDONG_TEST_MODE")]
+    pub test_mode: bool,
+    /// Apply this scenario file (YAML or JSON) before serving (idempotent: a restart applies it again harmlessly).
+    #[arg(long, env = "YUNDONG_SCENARIO")]
+    pub scenario: Option<std::path::PathBuf>,
     /// Seed a small demo data set first if the database has no users yet.
     #[arg(long)]
     pub demo: bool,
@@ -182,8 +188,19 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     } else {
         None
     };
+    let scenario = match &args.scenario {
+        Some(file) => {
+            let world = crate::control::WorldArgs {
+                utc_offset: args.utc_offset.clone(),
+                daily_step_cap: args.daily_step_cap,
+            };
+            Some(crate::control::apply_file(&store, file, &world).await?)
+        }
+        None => None,
+    };
     let config = Config {
         dev_clock: args.dev_clock,
+        test_mode: args.test_mode,
         day_zone,
         session_ttl: args.session_ttl,
         daily_step_cap: args.daily_step_cap,
@@ -286,8 +303,17 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         );
         println!("              list users: yundong user list; a user's new token: yundong user reset-token <user_id>");
     }
-    if args.dev_clock {
-        println!("  dev clock:  POST {base}/admin/v1/clock/advance {{\"seconds\": N}}");
+    if args.dev_clock || args.test_mode {
+        println!("  dev clock:  POST {base}/admin/v1/clock/advance {{\"seconds\": N}} (one clock for the deployment)");
+    }
+    if args.test_mode {
+        println!("  test mode:  POST {base}/admin/v1/reset empties the deployment");
+    }
+    if let Some(applied) = &scenario {
+        println!(
+            "  scenario:   {}",
+            crate::control::describe_applied(applied).replace('\n', "\n              ")
+        );
     }
     yundong_server::serve(listener, state, shutdown).await?;
     if let Some((_, task)) = metrics_server {

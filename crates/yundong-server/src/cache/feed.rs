@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use yundong_store::{Cursor, EVERYONE, FeedReader, Store, StoreError};
+use yundong_store::{CLOCK_KEY, Cursor, EVERYONE, FeedReader, Store, StoreError};
+
+use crate::clock::Clock;
 
 /// Users remembered with a tick; past this the node forgets everything and starts again (bounds memory).
 const MAX_USERS: usize = 500_000;
@@ -59,6 +61,9 @@ pub struct Feed {
     read_done: Notify,
     pruning: std::sync::Arc<AtomicBool>,
     stats: Counters,
+    /// The node's clock, when it follows the deployment's (dev clock, test mode): reloaded from the database at the
+    /// first read and whenever the feed shows the clock's key or "everyone" (a reset).
+    clock: std::sync::OnceLock<std::sync::Arc<Clock>>,
 }
 
 /// Counters for metrics, kept beside the work (relaxed atomics).
@@ -136,7 +141,18 @@ impl Feed {
             read_done: Notify::new(),
             pruning: std::sync::Arc::default(),
             stats: Counters::default(),
+            clock: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Keep `clock`'s offset equal to the deployment's (see the `clock` field).
+    pub fn follow_clock(&self, clock: std::sync::Arc<Clock>) {
+        let _ = self.clock.set(clock);
+    }
+
+    /// Whether this node follows the deployment's clock (then every request syncs with the feed on arrival).
+    pub fn follows_clock(&self) -> bool {
+        self.clock.get().is_some()
     }
 
     /// Apply every change committed before this call; the stamp to give answers loaded from here on.
@@ -204,6 +220,12 @@ impl Feed {
             .filter(|e| e.xid.is_none_or(|xid| pos.seen.insert(e.id, xid).is_none()))
             .map(|e| e.user_id)
             .collect();
+        if let Some(clock) = self.clock.get()
+            && (first || users.iter().any(|&u| u == CLOCK_KEY || u == EVERYONE))
+        {
+            // Read after the feed, so the offset is at least as new as the event that announced it.
+            clock.set_offset(self.store.clock_offset().await?);
+        }
         if first {
             // Nothing is cached before the first read: its events are only remembered as seen.
             users.clear();

@@ -4,5 +4,6 @@ pub mod accounts;
 pub mod opendata;
 pub mod quotas;
 pub mod ranking;
+pub mod scenario;
 pub mod share;
 pub mod steps;
