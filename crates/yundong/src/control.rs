@@ -177,7 +177,8 @@ pub fn describe_applied(a: &Applied) -> String {
 pub async fn scenario(cmd: ScenarioCommand, print: impl Fn(bool, &Applied) -> Result<()>) -> Result<()> {
     match cmd {
         ScenarioCommand::Apply { file, world, json, db } => {
-            let store = db.open().await?;
+            // Like `demo`, an apply may start a deployment: it creates the database if there is none.
+            let store = crate::db::connect(&db.url(crate::db::Open::Create)?).await?;
             let applied = apply_file(&store, &file, &world).await?;
             print(json, &applied)?;
         }

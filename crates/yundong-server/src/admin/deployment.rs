@@ -26,7 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Apply every change up to now (this node's clock and caches included) before answering.
 async fn follow(state: &AppState) -> Result<(), ApiError> {
-    state.cache.feed.sync().await?;
+    state.cache.feed.sync_now().await?;
     Ok(())
 }
 

@@ -169,6 +169,16 @@ impl Feed {
             .ok()
             .flatten()
             .unwrap_or_else(|| self.begun.load(Ordering::Acquire) + 1);
+        self.sync_from(ticket).await
+    }
+
+    /// Apply every change committed before this call, even inside [`Feed::scope`]: for a request that has just
+    /// written something this node must follow before answering (a reset, a clock move).
+    pub async fn sync_now(&self) -> Result<Stamp, StoreError> {
+        self.sync_from(self.begun.load(Ordering::Acquire) + 1).await
+    }
+
+    async fn sync_from(&self, ticket: u64) -> Result<Stamp, StoreError> {
         loop {
             if self.applied.load(Ordering::Acquire) >= ticket {
                 break;

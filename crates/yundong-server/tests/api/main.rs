@@ -17,6 +17,8 @@ mod quota;
 mod ranking;
 mod rate_limits;
 mod readiness;
+mod reset;
+mod scenario;
 mod security;
 mod share;
 mod slow_clients;
