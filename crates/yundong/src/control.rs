@@ -139,11 +139,9 @@ pub async fn apply_file(store: &Store, file: &PathBuf, world: &WorldArgs) -> Res
     };
     let parsed = scenario::parse(&text).with_context(|| file.display().to_string())?;
     let now = deployment_now(store).await?;
-    Ok(
-        scenario::apply(store, &parsed, now, world.zone()?, world.daily_step_cap)
-            .await
-            .with_context(|| file.display().to_string())?,
-    )
+    scenario::apply(store, &parsed, now, world.zone()?, world.daily_step_cap)
+        .await
+        .with_context(|| file.display().to_string())
 }
 
 /// The apply's result as a person reads it (generated credentials included: shown once).

@@ -310,10 +310,8 @@ async fn credentials_that_collide_with_other_data_are_refused_and_the_apply_chan
         "{v}"
     );
     // Another app already has the original id; the first app of this file is not created either (all or nothing).
-    let clash = format!(
-        "apps:\n  - {{appid: wx1111111111111111, name: 新应用}}\n  - {{appid: wx2222222222222222, name: 撞号, original_id: gh_0123456789ab}}\n"
-    );
-    let (status, v) = apply(&s, &clash).await;
+    let clash = "apps:\n  - {appid: wx1111111111111111, name: 新应用}\n  - {appid: wx2222222222222222, name: 撞号, original_id: gh_0123456789ab}\n";
+    let (status, v) = apply(&s, clash).await;
     assert_eq!(status, 400);
     assert!(
         v["error"]["message"]
