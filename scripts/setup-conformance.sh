@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install the real WeChat clients the conformance suites run (see conformance/README.md and
-# shared/spec/clients.md §4). Idempotent: a venv or node_modules that already holds the pinned versions is kept.
+# Install the real WeChat clients the conformance suites run (see conformance/README.md: which versions, and how
+# each is pointed at the server). Idempotent: a venv or node_modules that already holds the pinned versions is kept.
 #
 #   .venv/wechatpy1          wechatpy[cryptography]==1.8.18   (conformance/python/requirements-wechatpy1.txt)
 #   .venv/wechatpy2          wechatpy==2.0.0a26 + cryptography (conformance/python/requirements-wechatpy2.txt)

@@ -1,5 +1,6 @@
 'use strict';
-// co-wechat-api 3.11.0 + wechat-oauth 1.5.0, unmodified, against a yundong server (shared/spec/clients.md §4.3).
+// co-wechat-api 3.11.0 + wechat-oauth 1.5.0, unmodified, against a yundong server
+// (pointed at it as conformance/README.md describes).
 //
 // co-wechat-api is pointed at the server through its `prefix` / `snsPrefix` / `wxaPrefix` fields. wechat-oauth's
 // getSessionKey hard-codes https://api.weixin.qq.com/sns/jscode2session, so its instance `request` (the urllib hook

@@ -1,7 +1,8 @@
 'use strict';
 // node-easywechat 3.6.2 (MiniApp), unmodified, against a yundong server: `http.baseURL` points every relative API
-// path (token, stable_token, jscode2session, and generic client calls) at the server (shared/spec/clients.md §4.2).
-// Decryption uses the SDK's own `getUtils().decryptSession` (MiniApp/Decryptor). Exits 1 if any check fails.
+// path (token, stable_token, jscode2session, and generic client calls) at the server (as conformance/README.md
+// describes). Decryption uses the SDK's own `getUtils().decryptSession` (MiniApp/Decryptor). Exits 1 if any check
+// fails.
 
 const assert = require('node:assert/strict');
 const { MiniApp } = require('node-easywechat');
@@ -156,7 +157,7 @@ async function main() {
     const inBody = (await app.getClient().postJson('wxa/checksession', params)).toObject();
     assert.equal(inBody.errcode, 41009, JSON.stringify(inBody));
     // No isFailed() assertion: node-easywechat 3.6.2 applies its errcode judge only to text/* responses
-    // (HttpClientResponse.isFailed), and DESIGN §3.1 / clients.md §3.3 require application/json.
+    // (HttpClientResponse.isFailed), and docs/DESIGN.md §3.1 requires application/json.
   });
 
   await r.check('getopendata with the cloudID returns the same WeRun data (getClient().postJson)', async () => {

@@ -1,8 +1,8 @@
 """wechatpy (1.8.18 or 2.0.0a26, whichever the running venv holds), unmodified, against a yundong server.
 
-Pointed at the server as shared/spec/clients.md §4.1 shows: a subclass overriding API_BASE_URL, the wxa base URL and
-fetch_access_token, and (second flow) the plain WeChatClient with a requests transport adapter that rewrites
-https://api.weixin.qq.com/ to the server.
+Pointed at the server as conformance/README.md describes (the row "Pointed at the server by"): a subclass
+overriding API_BASE_URL, the wxa base URL and fetch_access_token, and (second flow) the plain WeChatClient with a
+requests transport adapter that rewrites https://api.weixin.qq.com/ to the server.
 
 Run by conformance/run.sh, which sets YUNDONG_BASE and YUNDONG_ADMIN_TOKEN. Exits 1 if any check fails.
 """
@@ -35,7 +35,7 @@ BASE = yd.BASE
 
 
 class LocalWeChatClient(WeChatClient):
-    """clients.md §4.1: every cgi-bin call, the wxa/sns base and the (hard-coded upstream) token URL."""
+    """The subclass: every cgi-bin call, the wxa/sns base and the (hard-coded upstream) token URL."""
 
     API_BASE_URL = BASE + "cgi-bin/"
 
@@ -58,7 +58,7 @@ class RefuseOutside(HTTPAdapter):
 
 
 class RewriteToLocal(HTTPAdapter):
-    """clients.md §4.1, transport-level alternative: catches any hard-coded api.weixin.qq.com URL."""
+    """The transport-level alternative: catches any hard-coded api.weixin.qq.com URL."""
 
     def send(self, request, **kwargs):
         request.url = request.url.replace("https://api.weixin.qq.com/", BASE, 1)

@@ -1,4 +1,4 @@
-//! The admin API (DESIGN §3.3): apps, users, friendships and the dev clock. Errors are
+//! The admin API (docs/DESIGN.md §3.3): apps, users, friendships and the dev clock. Errors are
 //! `{"error": {"code", "message"}}` with a matching HTTP status.
 
 use serde::{Deserialize, Serialize};
@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
-/// The category that may use `wx.shareToWeRun` (spec §5.1).
+/// The category that may use `wx.shareToWeRun` (docs/WECHAT.md §5.1).
 pub const CATEGORY_FITNESS: &str = "体育-在线健身";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
-//! The client API: what the WeChat app does for a signed-in user (DESIGN §3.2). Field names follow the `wx.*` API
-//! each call stands for, and every answer carries an `errMsg` in WeChat's form (`getWeRunData:ok`, `…:fail …`).
+//! The client API: what the WeChat app does for a signed-in user (docs/DESIGN.md §3.2). Field names follow the `wx.*`
+//! API each call stands for, and every answer carries an `errMsg` in WeChat's form (`getWeRunData:ok`, `…:fail …`).
 
 use std::collections::BTreeMap;
 
@@ -174,13 +174,7 @@ pub fn ok(api: &str) -> String {
     format!("{api}:ok")
 }
 
-/// `<api>:fail <reason>`.
-/// `getWeRunData`'s failure when WeRun is off, as Android WeChat writes it: with a space after the colon.
-pub const WERUN_DEVICE_NOT_SUPPORT: &str = "getWeRunData: fail device not support";
-
-/// `shareToWeRun`'s failure for an app without the permission, as WeChat writes it: with a space after the colon.
-pub const SHARE_TO_WERUN_NO_PERMISSION: &str = "shareToWeRun: fail has no permission";
-
+/// `<api>:fail <reason>` (the reasons' catalog is [`crate::reason::Reason`]).
 pub fn fail(api: &str, reason: &str) -> String {
     format!("{api}:fail {reason}")
 }

@@ -40,3 +40,34 @@ pub struct ResetResponse {
     pub now: i64,
     pub offset_seconds: i64,
 }
+
+/// What applying a scenario file did. Credentials appear only when this apply generated them (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ScenarioApplied {
+    pub apps: Vec<AppliedApp>,
+    pub users: Vec<AppliedUser>,
+    /// Check-ins added (those already there are not added again).
+    pub check_ins_added: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AppliedApp {
+    pub appid: String,
+    pub created: bool,
+    /// The generated secret of an app this apply created without one in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AppliedUser {
+    pub key: String,
+    pub user_id: i64,
+    pub created: bool,
+    /// The generated token of a user this apply created without one in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}

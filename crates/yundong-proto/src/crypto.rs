@@ -1,5 +1,6 @@
-//! Open-data cryptography as WeChat does it (spec §2): AES-128-CBC with PKCS#7 padding under the user's session_key,
-//! everything carried as standard base64 with padding; the checksession HMAC and the rawData SHA-1 signature.
+//! Open-data cryptography as WeChat does it (docs/WECHAT.md §2): AES-128-CBC with PKCS#7 padding under the user's
+//! session_key, everything carried as standard base64 with padding; the checksession HMAC and the rawData SHA-1
+//! signature.
 
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::NoPadding, block_padding::Pkcs7};
 use base64::Engine as _;
@@ -51,7 +52,7 @@ pub enum DecryptError {
 }
 
 /// Decode one base64 field as WeChat clients send it. A space stands for a `+` that form or URL encoding mangled in
-/// transit (spec §8, a common cause of -41004), so spaces are read as `+`.
+/// transit (docs/WECHAT.md §8, a common cause of -41004), so spaces are read as `+`.
 pub fn decode_b64(field: Field, text: &str) -> Result<Vec<u8>, DecryptError> {
     let trimmed = text.trim_matches(|c| c == '\n' || c == '\r');
     let fixed;
@@ -121,7 +122,7 @@ pub fn session_signature(session_key_b64: &str) -> String {
     hmac_hex(session_key_b64.as_bytes())
 }
 
-/// The same HMAC keyed with the 16 decoded bytes: a variant some implementations send (spec §3.5).
+/// The same HMAC keyed with the 16 decoded bytes: a variant some implementations send (docs/WECHAT.md §3.5).
 pub fn session_signature_raw_key(session_key: &[u8]) -> String {
     hmac_hex(session_key)
 }
@@ -142,7 +143,7 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     }
 }
 
-/// The rawData signature of `wx.getUserInfo`: hex(SHA-1(rawData + session_key text)) (spec §2.4).
+/// The rawData signature of `wx.getUserInfo`: hex(SHA-1(rawData + session_key text)) (docs/WECHAT.md §2.4).
 pub fn raw_data_signature(raw_data: &str, session_key_b64: &str) -> String {
     let mut h = Sha1::new();
     h.update(raw_data.as_bytes());
@@ -170,7 +171,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    // The official WXBizDataCrypt demo vector (spec §2.3, verified there).
+    // The official WXBizDataCrypt demo vector (docs/WECHAT.md §2.3, verified there).
     const APPID: &str = "wx4f4bc4dec97d474b";
     const KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
     const IV: &str = "r7BXXKkLb8qrSNn05n0qiA==";

@@ -1,6 +1,6 @@
 //! Local-day arithmetic. WeRun buckets steps by the day in the deployment's zone (UTC+8 by default, no DST), and
-//! every `stepInfoList[].timestamp` is 00:00 of that day (spec §1.4, DESIGN §5.1). A day is identified by the Unix
-//! timestamp of its local midnight, so bucketing by UTC date can never shift it.
+//! every `stepInfoList[].timestamp` is 00:00 of that day (docs/WECHAT.md §1.4, docs/DESIGN.md §5.1). A day is
+//! identified by the Unix timestamp of its local midnight, so bucketing by UTC date can never shift it.
 
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn official_sample_timestamps_are_china_midnights() {
-        // spec §1.4: 1571673600 = 2019-10-22T00:00+08:00.
+        // docs/WECHAT.md §1.4: 1571673600 = 2019-10-22T00:00+08:00.
         let z = DayZone::CHINA;
         assert_eq!(z.day_start(1571673600), 1571673600);
         assert_eq!(z.day_start(1571673600 + 86399), 1571673600);

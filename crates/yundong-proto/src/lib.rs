@@ -11,6 +11,7 @@ pub mod day;
 pub mod errcode;
 pub mod ids;
 pub mod opendata;
+pub mod reason;
 pub mod share;
 pub mod sport;
 pub mod text;

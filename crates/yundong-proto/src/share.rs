@@ -1,6 +1,6 @@
-//! Share cards (DESIGN §3.2, §5.12; spec §6): conversations, temp files, `shareMiniProgramMessage`, opening a card
-//! and `wx.getShareInfo`. Also the pure rules a card's parameters must pass, so that the server, the SDK and the
-//! pages agree on them.
+//! Share cards (docs/DESIGN.md §3.2, §5.12; docs/WECHAT.md §6): conversations, temp files, `shareMiniProgramMessage`,
+//! opening a card and `wx.getShareInfo`. Also the pure rules a card's parameters must pass, so that the server, the SDK
+//! and the pages agree on them.
 //!
 //! `wx.*` parameters keep WeChat's camelCase (`userName`, `imagePath`, `withShareTicket`, `shareTicket`); yundong's
 //! own fields are snake_case (`conversation_id`, `message_id`, `created_at`). Every client answer carries `errMsg`.
@@ -11,9 +11,9 @@ use serde_json::{Map, Value};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
-/// The largest image `POST /client/v1/files` accepts: the Open SDK's `hdImageData` cap (spec §6.1).
+/// The largest image `POST /client/v1/files` accepts: the Open SDK's `hdImageData` cap (docs/WECHAT.md §6.1).
 pub const MAX_IMAGE_BYTES: usize = 128 * 1024;
-/// Open SDK caps on a card's texts (spec §6.1), in UTF-8 bytes.
+/// Open SDK caps on a card's texts (docs/WECHAT.md §6.1), in UTF-8 bytes.
 pub const MAX_TITLE_BYTES: usize = 512;
 pub const MAX_DESCRIPTION_BYTES: usize = 1024;
 /// yundong's caps on texts WeChat does not bound (our choice), in bytes.
@@ -139,7 +139,8 @@ impl std::fmt::Display for ParamError {
     }
 }
 
-/// `shareMiniProgramMessage` (spec §6.1): share a mini-program card into a conversation the sender is a member of.
+/// `shareMiniProgramMessage` (docs/WECHAT.md §6.1): share a mini-program card into a conversation the sender is a
+/// member of.
 ///
 /// The server reads the raw JSON with [`ShareMiniProgramMessageRequest::parse`] so that every failure names its
 /// parameter; unknown fields (`success`, `fail`, … passed through by a JS shim) are ignored.
@@ -168,7 +169,7 @@ pub struct ShareMiniProgramMessageRequest {
     #[serde(rename = "webpageUrl")]
     pub webpage_url: String,
     /// When true, opening the card from a group yields a shareTicket. `"true"`/`"false"` strings are accepted:
-    /// WeChat documents this parameter as a string (spec §6.1).
+    /// WeChat documents this parameter as a string (docs/WECHAT.md §6.1).
     #[serde(rename = "withShareTicket")]
     pub with_share_ticket: bool,
     /// 0 release, 1 development, 2 trial (体验版).
@@ -259,8 +260,8 @@ impl ShareMiniProgramMessageRequest {
         let description = text(body, "description", false)?.map(str::to_owned);
         let image_path = required("imagePath")?;
         let webpage_url = required("webpageUrl")?;
-        // WeChat documents withShareTicket's type as "string" (spec §6.1, [O23]) while passing a boolean works:
-        // both are accepted.
+        // WeChat documents withShareTicket's type as "string" (docs/WECHAT.md §6.1, [W-miniapp-share]) while passing a
+        // boolean works: both are accepted.
         let with_share_ticket = match body.get("withShareTicket") {
             None | Some(Value::Null) => {
                 return Err(ParamError::shape("withShareTicket", "required"));
@@ -289,8 +290,9 @@ impl ShareMiniProgramMessageRequest {
         })
     }
 
-    /// The value rules that need no storage (DESIGN §5.12, spec §6.1), checked in parameter order. The server then
-    /// checks the appid, membership, that `userName` is an app it may name, and that `imagePath` is the sender's.
+    /// The value rules that need no storage (docs/DESIGN.md §5.12, docs/WECHAT.md §6.1), checked in parameter order.
+    /// The server then checks the appid, membership, that `userName` is an app it may name, and that `imagePath` is the
+    /// sender's.
     pub fn validate(&self) -> Result<(), ParamError> {
         if self.user_name.is_empty() {
             return Err(ParamError::rule("userName", "required"));
@@ -507,7 +509,7 @@ pub struct OpenShareResponse {
     pub share_ticket_expires_at: Option<i64>,
 }
 
-/// `wx.getShareInfo` (spec §6.2). The answer is [`crate::client::EncryptedDataResponse`]; the plaintext is
+/// `wx.getShareInfo` (docs/WECHAT.md §6.2). The answer is [`crate::client::EncryptedDataResponse`]; the plaintext is
 /// [`crate::werun::ShareInfo`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -1,23 +1,24 @@
-//! The sport-type catalog of `wx.shareToWeRun` (spec §5.2) and the validation of a `recordList` (DESIGN §5.10).
+//! The sport-type catalog of `wx.shareToWeRun` (docs/WECHAT.md §5.2) and the validation of a `recordList`
+//! (docs/DESIGN.md §5.10).
 //!
 //! [`SPORTS`] is the one table of type ids, names and allowed units. [`validate_record_list`] turns the raw JSON a
 //! mini program passed into [`SportRecord`]s, or names the first record and field that is wrong:
 //!
 //! * `recordList` is an array of 1 to [`MAX_RECORDS`] objects (our choice: WeChat documents no limit);
 //! * each record has an integer `typeId` from the catalog and exactly one unit (`time`, `distance`, `calorie` or
-//!   `number`) that the type allows: the guide says "设置时最多传入一个单位，不支持同时传入多个单位" (spec §5.2);
+//!   `number`) that the type allows: the guide says "设置时最多传入一个单位，不支持同时传入多个单位" (docs/WECHAT.md §5.2);
 //! * the unit's value is an integer within [`Unit::max`]: number 1–10000, distance 1–100000 m, time 1–1440 min
-//!   (spec §5.2), calorie 1–10000 kcal (our choice: WeChat documents no range).
+//!   (docs/WECHAT.md §5.2), calorie 1–10000 kcal (our choice: WeChat documents no range).
 //!
 //! Numbers follow JavaScript's notion of an integer, as the WeChat client that sends them does: `30.0` is the
 //! integer 30 (`Number.isInteger(30.0)`), `1.5`, `"30"` and `-1` are not. A unit given as `null` counts as absent
 //! (what `undefined` becomes when a shim serialises it). Other keys are ignored, among them the undocumented `url`
-//! that a community thread reports has no effect (spec §5.3).
+//! that a community thread reports has no effect (docs/WECHAT.md §5.3).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The most records one call may carry (our choice, DESIGN §5.10).
+/// The most records one call may carry (our choice, docs/DESIGN.md §5.10).
 pub const MAX_RECORDS: usize = 10;
 
 /// The unit of a record's value.
@@ -106,7 +107,7 @@ const fn sport_type(type_id: i64, name: &'static str, english: &'static str, uni
     }
 }
 
-/// The 19 sport types of `wx.shareToWeRun`, as the guide lists them (spec §5.2).
+/// The 19 sport types of `wx.shareToWeRun`, as the guide lists them (docs/WECHAT.md §5.2).
 pub const SPORTS: [SportType; 19] = [
     sport_type(1001, "锻炼", "exercise", TC),
     sport_type(1002, "体能训练", "fitness training", TC),
@@ -677,8 +678,9 @@ mod tests {
             }
         }
 
-        /// Accepts exactly the valid records: an independent oracle (written from DESIGN §5.10 and spec §5.2, not from
-        /// the validator) decides each record, and `validate_record` must agree, with the same record when valid.
+        /// Accepts exactly the valid records: an independent oracle (written from docs/DESIGN.md §5.10 and
+        /// docs/WECHAT.md §5.2, not from the validator) decides each record, and `validate_record` must agree, with the
+        /// same record when valid.
         #[test]
         fn accepts_exactly_what_the_oracle_calls_valid(record in record_like()) {
             let expected = oracle(&record);

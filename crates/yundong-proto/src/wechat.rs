@@ -1,4 +1,5 @@
-//! Success bodies of the WeChat-compatible server API (DESIGN §3.1). Failures are [`crate::errcode::ErrorBody`].
+//! Success bodies of the WeChat-compatible server API (docs/DESIGN.md §3.1). Failures are
+//! [`crate::errcode::ErrorBody`].
 
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +52,7 @@ pub struct GetOpenDataRequest {
     pub cloudid_list: Vec<String>,
 }
 
-/// One entry of `data_list`: `json` is a JSON *string* holding `{"cloudID", "data"}` (DESIGN §5.8), or
+/// One entry of `data_list`: `json` is a JSON *string* holding `{"cloudID", "data"}` (docs/DESIGN.md §5.8), or
 /// `{"cloudID", "errCode", "errMsg"}` for an expired or unknown cloudID.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -69,7 +70,7 @@ pub struct GetOpenDataResponse {
     pub data_list: Vec<OpenDataItem>,
 }
 
-/// The errCode WeChat's cloud functions put in place of the data of an expired cloudID (spec §1.6).
+/// The errCode WeChat's cloud functions put in place of the data of an expired cloudID (docs/WECHAT.md §1.6).
 pub const CLOUD_ID_EXPIRED: i64 = -601006;
 /// Our errCode for a cloudID that never existed or belongs to another app (WeChat's is undocumented).
 pub const CLOUD_ID_INVALID: i64 = -601007;

@@ -1,4 +1,4 @@
-//! The decrypted open-data payloads: WeRun steps and share info, each with its watermark (spec §1.4, §6.2).
+//! The decrypted open-data payloads: WeRun steps and share info, each with its watermark (docs/WECHAT.md §1.4, §6.2).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! The WeRun social surface of the client API (DESIGN §3.2, §5.10–5.11): `wx.shareToWeRun` check-ins, the daily
+//! The WeRun social surface of the client API (docs/DESIGN.md §3.2, §5.10–5.11): `wx.shareToWeRun` check-ins, the daily
 //! friends ranking with its cover and likes, per-friend hiding, and the detail page.
 //!
 //! `wx.*` calls keep WeChat's camelCase (`recordList`, `envVersion`); yundong's own `werun/*` calls use snake_case
@@ -37,7 +37,8 @@ impl EnvVersion {
             .find(|e| e.as_str() == text)
     }
 
-    /// Whether check-ins from this build appear in WeRun (spec §5.1: dev and trial builds succeed, show nothing).
+    /// Whether check-ins from this build appear in WeRun (docs/WECHAT.md §5.1: dev and trial builds succeed, show
+    /// nothing).
     pub const fn shown(self) -> bool {
         matches!(self, EnvVersion::Release)
     }

@@ -1,4 +1,4 @@
-//! The WeChat server APIs a WeRun back end calls (spec §1.6, §3, §4.1), as [`Client`] methods.
+//! The WeChat server APIs a WeRun back end calls (docs/WECHAT.md §1.6, §3, §4.1), as [`Client`] methods.
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -76,7 +76,7 @@ impl OpenDataEntry {
     }
 
     /// Read one `data_list` item. WeChat documents `json` as a string holding `{"cloudID", "data"}` while its
-    /// sample shows an object (spec §1.6, DESIGN §5.8): both are accepted.
+    /// sample shows an object (docs/WECHAT.md §1.6, docs/DESIGN.md §5.8): both are accepted.
     fn from_wire(item: WireItem) -> Result<OpenDataEntry> {
         const PATH: &str = "/wxa/getopendata";
         let decode = |message: String| Error::Decode { path: PATH, message };

@@ -250,7 +250,7 @@ impl HasWatermark for ShareInfo {
 /// time. Upper- or lower-case hex is accepted.
 ///
 /// ```
-/// // WeChat's documented vector (spec §2.3).
+/// // WeChat's documented vector (docs/WECHAT.md §2.3).
 /// let raw = r#"{"nickName":"Band","gender":1,"language":"zh_CN","city":"Guangzhou","province":"Guangdong","country":"CN","avatarUrl":"http://wx.qlogo.cn/mmopen/vi_32/1vZvI39NWFQ9XM4LtQpFrQJ1xlgZxx3w7bQxKARol6503Iuswjjn6nIGBiaycAjAtpujxyzYsrztuuICqIM5ibXQ/0"}"#;
 /// assert!(yundong_sdk::verify_raw_data(raw, "HyVFkGl5F5OQWJZZaNzBBg==", "75e81ceda165f4ffa64f4068af58c64b8f54b88c"));
 /// assert!(!yundong_sdk::verify_raw_data(raw, "HyVFkGl5F5OQWJZZaNzBBg==", "75e81ceda165f4ffa64f4068af58c64b8f54b88d"));
@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn the_official_vector_decrypts_generically() {
-        // spec §2.3: WeChat's own sample (user info, not WeRun); timestamp before appid in its watermark.
+        // docs/WECHAT.md §2.3: WeChat's own sample (user info, not WeRun); timestamp before appid in its watermark.
         let data = "CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS9uT5geRa0W4oTOb1WT7fJlAC+oNPdbB+3hVbJSRgv+4lGOETKUQz6OYStslQ142dNCuabNPGBzlooOmB231qMM85d2/fV6ChevvXvQP8Hkue1poOFtnEtpyxVLW1zAo6/1Xx1COxFvrc2d7UL/lmHInNlxuacJXwu0fjpXfz/YqYzBIBzD6WUfTIF9GRHpOn/Hz7saL8xz+W//FRAUid1OksQaQx4CMs8LOddcQhULW4ucetDf96JcR3g0gfRK4PC7E/r7Z6xNrXd2UIeorGj5Ef7b1pJAYB6Y5anaHqZ9J6nKEBvB4DnNLIVWSgARns/8wR2SiRS7MNACwTyrGvt9ts8p12PKFdlqYTopNHR1Vf7XjfhQlVsAJdNiKdYmYVoKlaRv85IfVunYzO0IKXsyl7JCUjCpoG20f0a04COwfneQAGGwd5oa+T8yO5hzuyDb/XcxxmK01EpqOyuxINew==";
         let d = Decryptor::new("wx4f4bc4dec97d474b");
         let v = d

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
 use tokio::runtime::Runtime;
+use yundong_core::ranking;
 use yundong_proto::day::DayZone;
-use yundong_server::service::ranking;
 use yundong_store::{Store, UserRow};
 
 const FRIEND_POOL: i64 = 10_000;

@@ -58,7 +58,7 @@ fn main() {
             metrics,
             ..Config::default()
         };
-        let hash = yundong_server::secrets::hash(ADMIN);
+        let hash = yundong_core::secrets::hash(ADMIN);
         let state = AppState::new(
             store,
             config,

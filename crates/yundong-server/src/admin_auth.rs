@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 /// The shortest admin token accepted.
 pub const MIN_TOKEN_CHARS: usize = 32;
 /// Failed admin authentications allowed per client address per window, by default (`Config::admin_failure_burst`).
-pub const FAILURE_BURST: u32 = 10;
+pub use yundong_core::config::FAILURE_BURST;
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 /// Addresses remembered at most (bounds memory under a spray of addresses; reaching it forgets the oldest windows).
 const MAX_ADDRESSES: usize = 10_000;

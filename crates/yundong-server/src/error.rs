@@ -13,9 +13,10 @@ use axum::response::{IntoResponse, Response};
 use yundong_proto::admin::{AdminError, AdminErrorDetail};
 use yundong_proto::client::ErrMsg;
 use yundong_proto::errcode::{ErrCode, ErrorBody, Family};
+use yundong_proto::reason::Reason;
 use yundong_store::StoreError;
 
-use crate::secrets;
+use yundong_core::secrets;
 
 /// A WeChat-API failure.
 #[derive(Debug)]
@@ -40,6 +41,24 @@ impl WxError {
 impl From<ErrCode> for WxError {
     fn from(code: ErrCode) -> Self {
         WxError::new(code)
+    }
+}
+
+/// The WeChat-compatible API's reading of every domain refusal (the one place it is decided).
+impl From<yundong_core::Error> for WxError {
+    fn from(e: yundong_core::Error) -> Self {
+        use yundong_core::Error as E;
+        match e {
+            E::Invalid(text) | E::NotFound(text) => WxError::with(ErrCode::InvalidArgs, text),
+            // Client-API refusals do not arise on this surface; should one, it is an argument WeChat would refuse.
+            E::Refused(reason) => WxError::with(ErrCode::InvalidArgs, reason.text()),
+            E::CodeInvalid => WxError::new(ErrCode::InvalidCode),
+            E::CodeUsed => WxError::new(ErrCode::CodeBeenUsed),
+            E::MinuteLimit(what) => WxError::with(ErrCode::MinuteQuota, what),
+            E::DailyQuota => WxError::new(ErrCode::DailyQuota),
+            E::Busy => WxError::with(ErrCode::SystemError, "concurrent updates, try again"),
+            E::Store(e) => e.into(),
+        }
     }
 }
 
@@ -100,19 +119,41 @@ impl ClientError {
         }
     }
 
-    /// An outcome reported with an errMsg WeChat writes in its own way (HTTP 200), byte for byte.
-    pub fn exact(err_msg: &str) -> Self {
-        ClientError {
-            status: StatusCode::OK,
-            err_msg: err_msg.to_owned(),
-        }
-    }
-
     /// A request that cannot be served as sent.
     pub fn status(status: StatusCode, api: &str, reason: impl AsRef<str>) -> Self {
         ClientError {
             status,
             err_msg: yundong_proto::client::fail(api, reason.as_ref()),
+        }
+    }
+
+    /// A refusal from the client API's reason catalog (HTTP 200: the `wx.*` call reports it).
+    pub fn reason(api: &str, reason: &Reason) -> Self {
+        ClientError {
+            status: StatusCode::OK,
+            err_msg: reason.err_msg(api),
+        }
+    }
+
+    /// The client API's reading of every domain refusal (the one place it is decided).
+    pub fn core(api: &str, e: yundong_core::Error) -> Self {
+        use yundong_core::Error as E;
+        match e {
+            E::Refused(Reason::UnknownUser) => {
+                ClientError::status(StatusCode::UNAUTHORIZED, api, "unauthorized: unknown user")
+            }
+            E::Refused(Reason::SystemError) => {
+                ClientError::status(StatusCode::SERVICE_UNAVAILABLE, api, Reason::SystemError.text())
+            }
+            E::Refused(reason) => ClientError::reason(api, &reason),
+            E::Invalid(text) | E::NotFound(text) => ClientError::fail(api, text),
+            E::CodeInvalid | E::CodeUsed => ClientError::fail(api, "invalid code"),
+            E::MinuteLimit(what) => {
+                ClientError::status(StatusCode::TOO_MANY_REQUESTS, api, format!("too many requests: {what}"))
+            }
+            E::DailyQuota => ClientError::status(StatusCode::TOO_MANY_REQUESTS, api, "too many requests"),
+            E::Busy => ClientError::status(StatusCode::SERVICE_UNAVAILABLE, api, "busy, try again"),
+            E::Store(e) => ClientError::store(api, e),
         }
     }
 
@@ -158,6 +199,24 @@ impl ApiError {
 
     pub fn not_found(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+}
+
+/// The admin API's reading of every domain refusal (the one place it is decided).
+impl From<yundong_core::Error> for ApiError {
+    fn from(e: yundong_core::Error) -> Self {
+        use yundong_core::Error as E;
+        match e {
+            E::Invalid(text) => ApiError::invalid(text),
+            E::NotFound(text) => ApiError::not_found(text),
+            E::Refused(reason) => ApiError::invalid(reason.text()),
+            E::CodeInvalid | E::CodeUsed => ApiError::invalid(e.to_string()),
+            E::MinuteLimit(_) | E::DailyQuota => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", e.to_string())
+            }
+            E::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string()),
+            E::Store(e) => e.into(),
+        }
     }
 }
 

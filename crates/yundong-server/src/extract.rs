@@ -13,8 +13,8 @@ use yundong_proto::errcode::ErrCode;
 use yundong_store::UserRow;
 
 use crate::error::{ApiError, ClientError, WxError};
-use crate::secrets;
 use crate::state::{AdminToken, AppState};
+use yundong_core::secrets;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -5,10 +5,7 @@
 
 pub mod admin;
 pub mod admin_auth;
-pub mod cache;
 pub mod client;
-pub mod clock;
-pub mod config;
 pub mod error;
 pub mod extract;
 mod http;
@@ -17,8 +14,6 @@ pub mod listener;
 pub mod metrics;
 pub mod openapi;
 mod ready;
-pub mod secrets;
-pub mod service;
 pub mod state;
 pub mod ui;
 pub mod wechat;
@@ -31,10 +26,11 @@ use tokio::net::TcpListener;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
+use yundong_core::secrets;
 use yundong_store::{Store, StoreError};
 
-pub use config::Config;
 pub use state::AppState;
+pub use yundong_core::{Config, Core, Limits};
 
 /// The whole application, with its OpenAPI document at `/openapi.json` and Swagger UI at `/docs/`.
 pub fn router(state: AppState) -> Router {

@@ -26,29 +26,9 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 use tower_http::timeout::DeadlineBody;
 
-use crate::cache::Caches;
+use yundong_core::cache::Caches;
 
-/// Limits of the HTTP listener (see the module docs).
-#[derive(Debug, Clone)]
-pub struct Limits {
-    pub header_timeout: Duration,
-    pub body_timeout: Duration,
-    pub max_header_bytes: usize,
-    pub max_connections: usize,
-    pub shutdown_grace: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(10),
-            max_header_bytes: 16 * 1024,
-            max_connections: 10_000,
-            shutdown_grace: Duration::from_secs(10),
-        }
-    }
-}
+pub use yundong_core::Limits;
 
 /// Open files kept back from connections: the database pools, the SQLite file and its WAL, logs, the feed reader.
 pub const FD_RESERVE: u64 = 128;

@@ -54,7 +54,8 @@ impl From<sqlx::Error> for ExchangeError {
     }
 }
 
-/// A successful exchange: the user, and the new session key now in force.
+/// A successful exchange: the user the code was issued to. The session key now in force for (app, user) is the
+/// caller's [`ExchangeRequest::new_session_key`], written in the same transaction; it is not echoed back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exchanged {
     pub user_id: i64,

@@ -1,5 +1,5 @@
 //! Scenario files (issue 13): applying a resolved world in one transaction, reading the world back for export, and
-//! emptying the deployment (reset). The server's `service::scenario` parses and validates the file; this module only
+//! emptying the deployment (reset). `yundong_core::scenario` parses and validates the file; this module only
 //! writes and reads rows.
 //!
 //! Applying is idempotent: apps are found by appid, users by their scenario key (`users.scenario_key`, migration

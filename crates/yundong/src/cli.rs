@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
+use yundong_core::{accounts, share};
 use yundong_proto::admin::{CreateAppRequest, UpdateAppRequest, UserList, UserListQuery};
 use yundong_proto::opendata::{self, Checks};
-use yundong_server::service::{accounts, share};
 use yundong_store::Store;
 
 use crate::db::Open;
@@ -523,9 +523,9 @@ token:   {}  (shown once; the old token no longer works)",
         }
         Command::AdminToken(AdminTokenCommand::Reset { db }) => {
             let store = db.open().await?;
-            let token = yundong_server::secrets::admin_token();
+            let token = yundong_core::secrets::admin_token();
             store
-                .put_setting("admin_token_hash", &yundong_server::secrets::hash(&token))
+                .put_setting("admin_token_hash", &yundong_core::secrets::hash(&token))
                 .await?;
             println!("{token}");
         }

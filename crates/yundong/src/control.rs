@@ -8,9 +8,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
+use yundong_core::Clock;
+use yundong_core::scenario;
+use yundong_proto::control::ScenarioApplied as Applied;
 use yundong_proto::day::DayZone;
-use yundong_server::clock::Clock;
-use yundong_server::service::scenario::{self, Applied};
 use yundong_store::Store;
 
 use crate::cli::DbArgs;

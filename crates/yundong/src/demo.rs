@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use yundong_core::secrets;
+use yundong_core::{accounts, share};
 use yundong_proto::admin::{CATEGORY_FITNESS, CreateAppRequest};
 use yundong_proto::day::DayZone;
 use yundong_proto::share::ImageKind;
 use yundong_proto::sport::{SPORTS, SportRecord, Unit};
-use yundong_server::secrets;
-use yundong_server::service::{accounts, share};
 use yundong_store::{BulkTable, NewShareMessage, NewTempFile, Store, Val};
 
 /// Users processed per bulk transaction (one per table); progress is reported after every statement inside them.

@@ -14,6 +14,9 @@ use yundong_server::{AppState, Config};
 use crate::cli::{DbArgs, redact_url};
 use crate::db::Open;
 
+/// Every default of `serve` comes from the server's configuration defaults (one source).
+static DEFAULTS: std::sync::LazyLock<Config> = std::sync::LazyLock::new(Config::default);
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -28,22 +31,22 @@ pub struct ServeArgs {
     #[arg(long, env = "YUNDONG_UTC_OFFSET", default_value = "+08:00")]
     pub utc_offset: String,
     /// Idle life of a session_key in seconds (extended by use).
-    #[arg(long, env = "YUNDONG_SESSION_TTL", default_value_t = 3 * 86_400)]
+    #[arg(long, env = "YUNDONG_SESSION_TTL", default_value_t = DEFAULTS.session_ttl)]
     pub session_ttl: i64,
     /// The highest daily step total kept.
-    #[arg(long, env = "YUNDONG_DAILY_STEP_CAP", default_value_t = 98_800)]
+    #[arg(long, env = "YUNDONG_DAILY_STEP_CAP", default_value_t = DEFAULTS.daily_step_cap)]
     pub daily_step_cap: i64,
     /// code2session exchanges allowed per user per minute (WeChat: 100).
-    #[arg(long, env = "YUNDONG_CODE_EXCHANGES_PER_MINUTE", default_value_t = 100)]
+    #[arg(long, env = "YUNDONG_CODE_EXCHANGES_PER_MINUTE", default_value_t = DEFAULTS.code_exchanges_per_minute)]
     pub code_exchanges_per_minute: i64,
     /// `/cgi-bin/token` calls allowed per app per day (WeChat: 2000).
-    #[arg(long, env = "YUNDONG_TOKEN_DAILY_QUOTA", default_value_t = 2_000)]
+    #[arg(long, env = "YUNDONG_TOKEN_DAILY_QUOTA", default_value_t = DEFAULTS.token_daily_quota)]
     pub token_daily_quota: i64,
     /// `wx.login` codes allowed per user per minute.
-    #[arg(long, env = "YUNDONG_LOGIN_CODES_PER_MINUTE", default_value_t = 300)]
+    #[arg(long, env = "YUNDONG_LOGIN_CODES_PER_MINUTE", default_value_t = DEFAULTS.login_codes_per_minute)]
     pub login_codes_per_minute: i64,
     /// Rows the request journal keeps (newest first; also at most 7 days). 0 turns the journal off.
-    #[arg(long, env = "YUNDONG_JOURNAL_SIZE", default_value_t = 100_000)]
+    #[arg(long, env = "YUNDONG_JOURNAL_SIZE", default_value_t = DEFAULTS.journal_size as u32)]
     pub journal_size: u32,
     /// Test mode: allow `POST /admin/v1/reset` and move the deployment's clock as --dev-clock does.
     #[arg(long, env = "YUNDONG_TEST_MODE")]
@@ -64,36 +67,74 @@ pub struct ServeArgs {
     #[arg(long, env = "YUNDONG_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
     /// Seconds a connection has to send a complete request head (after connecting, or after its previous answer).
-    #[arg(long, env = "YUNDONG_HEADER_TIMEOUT", default_value_t = 10)]
+    #[arg(long, env = "YUNDONG_HEADER_TIMEOUT", default_value_t = DEFAULTS.limits.header_timeout.as_secs())]
     pub header_timeout: u64,
     /// Seconds a request body has to arrive whole.
-    #[arg(long, env = "YUNDONG_BODY_TIMEOUT", default_value_t = 10)]
+    #[arg(long, env = "YUNDONG_BODY_TIMEOUT", default_value_t = DEFAULTS.limits.body_timeout.as_secs())]
     pub body_timeout: u64,
     /// The largest request head accepted, in bytes (431 beyond).
-    #[arg(long, env = "YUNDONG_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    #[arg(long, env = "YUNDONG_MAX_HEADER_BYTES", default_value_t = DEFAULTS.limits.max_header_bytes)]
     pub max_header_bytes: usize,
     /// Connections served at once (fewer if the open-file limit cannot hold them).
-    #[arg(long, env = "YUNDONG_MAX_CONNECTIONS", default_value_t = 10_000)]
+    #[arg(long, env = "YUNDONG_MAX_CONNECTIONS", default_value_t = DEFAULTS.limits.max_connections)]
     pub max_connections: usize,
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C.
-    #[arg(long, env = "YUNDONG_SHUTDOWN_GRACE", default_value_t = 10)]
+    #[arg(long, env = "YUNDONG_SHUTDOWN_GRACE", default_value_t = DEFAULTS.limits.shutdown_grace.as_secs())]
     pub shutdown_grace: u64,
     /// Check-ins (wx.shareToWeRun) a user may make per minute and per day.
-    #[arg(long, env = "YUNDONG_CHECK_INS_PER_MINUTE", default_value_t = Config::default().check_ins_per_minute)]
+    #[arg(long, env = "YUNDONG_CHECK_INS_PER_MINUTE", default_value_t = DEFAULTS.check_ins_per_minute)]
     pub check_ins_per_minute: i64,
-    #[arg(long, env = "YUNDONG_CHECK_INS_PER_DAY", default_value_t = Config::default().check_ins_per_day)]
+    #[arg(long, env = "YUNDONG_CHECK_INS_PER_DAY", default_value_t = DEFAULTS.check_ins_per_day)]
     pub check_ins_per_day: i64,
     /// Share cards a user may send per minute and per day.
-    #[arg(long, env = "YUNDONG_SHARE_CARDS_PER_MINUTE", default_value_t = Config::default().share_cards_per_minute)]
+    #[arg(long, env = "YUNDONG_SHARE_CARDS_PER_MINUTE", default_value_t = DEFAULTS.share_cards_per_minute)]
     pub share_cards_per_minute: i64,
-    #[arg(long, env = "YUNDONG_SHARE_CARDS_PER_DAY", default_value_t = Config::default().share_cards_per_day)]
+    #[arg(long, env = "YUNDONG_SHARE_CARDS_PER_DAY", default_value_t = DEFAULTS.share_cards_per_day)]
     pub share_cards_per_day: i64,
     /// Image bytes a user may upload per day.
-    #[arg(long, env = "YUNDONG_IMAGE_BYTES_PER_DAY", default_value_t = Config::default().image_bytes_per_day)]
+    #[arg(long, env = "YUNDONG_IMAGE_BYTES_PER_DAY", default_value_t = DEFAULTS.image_bytes_per_day)]
     pub image_bytes_per_day: i64,
     /// Wrong admin tokens allowed per client address per minute before it gets 429.
-    #[arg(long, env = "YUNDONG_ADMIN_AUTH_BURST", default_value_t = yundong_server::admin_auth::FAILURE_BURST)]
+    #[arg(long, env = "YUNDONG_ADMIN_AUTH_BURST", default_value_t = DEFAULTS.admin_failure_burst)]
     pub admin_auth_burst: u32,
+}
+
+/// `YUNDONG_*` variables read outside clap: the server's own, and those of the project's tools and test scripts
+/// (which share the prefix but never configure a server).
+const OTHER_VARIABLES: [&str; 10] = [
+    "YUNDONG_LOG",
+    "YUNDONG_ADMIN_TOKEN",
+    "YUNDONG_BIN",
+    "YUNDONG_BASE",
+    "YUNDONG_TEST_POSTGRES",
+    "YUNDONG_BENCH_POSTGRES",
+    "YUNDONG_ARTIFACTS",
+    "YUNDONG_FIXTURE",
+    "YUNDONG_NO_BUILD",
+    "YUNDONG_SERVE_ARGS",
+];
+
+/// The `YUNDONG_*` variables in `vars` that no option of any command reads: most likely typos, which would otherwise
+/// leave a setting silently at its default.
+fn unknown_variables(vars: impl Iterator<Item = String>) -> Vec<String> {
+    use clap::CommandFactory as _;
+    fn collect(cmd: &clap::Command, known: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                known.push(env.to_string_lossy().into_owned());
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            collect(sub, known);
+        }
+    }
+    let mut known: Vec<String> = OTHER_VARIABLES.iter().map(|v| (*v).to_owned()).collect();
+    collect(&crate::cli::Cli::command(), &mut known);
+    let mut unknown: Vec<String> = vars
+        .filter(|v| v.starts_with("YUNDONG_") && !known.contains(v))
+        .collect();
+    unknown.sort();
+    unknown
 }
 
 fn init_tracing(format: &str) {
@@ -150,6 +191,9 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
 
 pub async fn run(args: ServeArgs) -> Result<()> {
     init_tracing(&args.log_format);
+    for variable in unknown_variables(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok())) {
+        tracing::warn!(%variable, "unknown YUNDONG_ variable ignored (no option reads it; a typo?)");
+    }
     let Some(day_zone) = DayZone::parse(&args.utc_offset) else {
         bail!("--utc-offset must look like +08:00");
     };
@@ -198,33 +242,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         }
         None => None,
     };
-    let config = Config {
-        dev_clock: args.dev_clock,
-        test_mode: args.test_mode,
-        day_zone,
-        session_ttl: args.session_ttl,
-        daily_step_cap: args.daily_step_cap,
-        code_exchanges_per_minute: args.code_exchanges_per_minute,
-        token_daily_quota: args.token_daily_quota,
-        login_codes_per_minute: args.login_codes_per_minute,
-        admin_failure_burst: args.admin_auth_burst,
-        check_ins_per_minute: args.check_ins_per_minute,
-        check_ins_per_day: args.check_ins_per_day,
-        share_cards_per_minute: args.share_cards_per_minute,
-        share_cards_per_day: args.share_cards_per_day,
-        image_bytes_per_day: args.image_bytes_per_day,
-        limits: Limits {
-            header_timeout: Duration::from_secs(args.header_timeout),
-            body_timeout: Duration::from_secs(args.body_timeout),
-            max_header_bytes: args.max_header_bytes,
-            max_connections,
-            shutdown_grace: Duration::from_secs(args.shutdown_grace),
-        },
-        metrics: !args.no_metrics,
-        metrics_on_main_listener: args.metrics_listen.is_none(),
-        journal_size: i64::from(args.journal_size),
-        ..Config::default()
-    };
+    let config = config(&args, day_zone, max_connections);
     let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;
     // Logs keep stdout: a generated token goes to a file only its owner can read (before anything announces that
     // the server is up), and to the screen only when there is one.
@@ -321,4 +339,71 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     }
     store.close().await;
     Ok(())
+}
+
+/// The server's configuration from its options (`max_connections` as the open-file limit allows).
+fn config(args: &ServeArgs, day_zone: DayZone, max_connections: usize) -> Config {
+    Config {
+        dev_clock: args.dev_clock,
+        test_mode: args.test_mode,
+        day_zone,
+        session_ttl: args.session_ttl,
+        daily_step_cap: args.daily_step_cap,
+        code_exchanges_per_minute: args.code_exchanges_per_minute,
+        token_daily_quota: args.token_daily_quota,
+        login_codes_per_minute: args.login_codes_per_minute,
+        admin_failure_burst: args.admin_auth_burst,
+        check_ins_per_minute: args.check_ins_per_minute,
+        check_ins_per_day: args.check_ins_per_day,
+        share_cards_per_minute: args.share_cards_per_minute,
+        share_cards_per_day: args.share_cards_per_day,
+        image_bytes_per_day: args.image_bytes_per_day,
+        limits: Limits {
+            header_timeout: Duration::from_secs(args.header_timeout),
+            body_timeout: Duration::from_secs(args.body_timeout),
+            max_header_bytes: args.max_header_bytes,
+            max_connections,
+            shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        },
+        metrics: !args.no_metrics,
+        metrics_on_main_listener: args.metrics_listen.is_none(),
+        journal_size: i64::from(args.journal_size),
+        ..Config::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn serve_args(argv: &[&str]) -> ServeArgs {
+        match Cli::try_parse_from(argv).map(|c| c.command) {
+            Ok(Command::Serve(args)) => args,
+            other => panic!("not a serve command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn serve_defaults_are_the_configuration_defaults() {
+        let args = serve_args(&["yundong", "serve"]);
+        let zone = DayZone::parse(&args.utc_offset).expect("the default offset parses");
+        let from_flags = config(&args, zone, args.max_connections);
+        assert_eq!(format!("{from_flags:?}"), format!("{:?}", Config::default()));
+    }
+
+    #[test]
+    fn unknown_yundong_variables_are_reported_and_known_ones_are_not() {
+        let vars = [
+            "YUNDONG_LISTEN",
+            "YUNDONG_SESION_TTL",
+            "YUNDONG_LOG",
+            "HOME",
+            "YUNDONG_DATABASE_URL",
+        ];
+        let unknown = unknown_variables(vars.iter().map(|v| (*v).to_owned()));
+        assert_eq!(unknown, ["YUNDONG_SESION_TTL"]);
+    }
 }

@@ -30,7 +30,7 @@
     userId: null,
   };
 
-  // The sport catalog of wx.shareToWeRun (spec §5.2): typeId → [name, allowed units].
+  // The sport catalog of wx.shareToWeRun (docs/WECHAT.md §5.2): typeId → [name, allowed units].
   var SPORTS = {
     1001: ['锻炼', ['time', 'calorie']],
     1002: ['体能训练', ['time', 'calorie']],
@@ -509,8 +509,8 @@
   });
 
   /**
-   * Sharing a mini-program card into a chat (wx.miniapp.shareMiniProgramMessage, DESIGN §3.2). WeChat lets the user
-   * pick the chat: without a conversation_id (yundong's extension) the "send to" picker is shown; cancelling it
+   * Sharing a mini-program card into a chat (wx.miniapp.shareMiniProgramMessage, docs/DESIGN.md §3.2). WeChat lets the
+   * user pick the chat: without a conversation_id (yundong's extension) the "send to" picker is shown; cancelling it
    * answers "shareMiniProgramMessage:fail cancel". imagePath must be a wxfile:// path from wx.yundong.uploadFile.
    */
   var shareMiniProgramMessage = define('shareMiniProgramMessage', function (opts) {

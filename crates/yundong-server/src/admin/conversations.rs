@@ -1,4 +1,4 @@
-//! Conversations for share cards: direct chats between two friends and group chats (DESIGN §3.3).
+//! Conversations for share cards: direct chats between two friends and group chats (docs/DESIGN.md §3.3).
 
 use axum::Json;
 use axum::extract::State;
@@ -10,8 +10,8 @@ use yundong_proto::share::{ConversationCreated, CreateConversationRequest, Creat
 
 use crate::error::ApiError;
 use crate::extract::{AdminAuth, AdminJson};
-use crate::service::share;
 use crate::state::AppState;
+use yundong_core::share;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -10,8 +10,8 @@ use yundong_proto::admin::{AdminError, AppInfo, SecretReset, TokenReset, UpdateA
 
 use crate::error::ApiError;
 use crate::extract::{AdminAuth, AdminJson};
-use crate::service::accounts;
 use crate::state::AppState;
+use yundong_core::accounts;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

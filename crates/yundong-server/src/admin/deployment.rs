@@ -11,10 +11,10 @@ use utoipa_axum::routes;
 use yundong_proto::admin::{AdminError, ClockAdvanceRequest, ClockResponse};
 use yundong_proto::control::{ClockSetRequest, ResetKeep, ResetRequest, ResetResponse};
 
-use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::extract::{AdminAuth, AdminJson};
 use crate::state::AppState;
+use yundong_core::Clock;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

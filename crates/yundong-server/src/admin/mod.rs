@@ -1,4 +1,4 @@
-//! The admin API (DESIGN §3.3): apps, users, friendships and the dev clock, behind the admin bearer token.
+//! The admin API (docs/DESIGN.md §3.3): apps, users, friendships and the dev clock, behind the admin bearer token.
 
 mod conversations;
 mod credentials;
@@ -18,8 +18,8 @@ use yundong_proto::admin::{
 
 use crate::error::ApiError;
 use crate::extract::{AdminAuth, AdminJson};
-use crate::service::accounts::{self, AccountError};
 use crate::state::AppState;
+use yundong_core::accounts;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -30,16 +30,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_friendship))
         .merge(deployment::routes())
         .merge(scenario::routes())
-}
-
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::Invalid(m) => ApiError::invalid(m),
-            AccountError::NotFound(m) => ApiError::not_found(m),
-            AccountError::Store(e) => e.into(),
-        }
-    }
 }
 
 /// Register a mini program. The secret is shown only in this answer.

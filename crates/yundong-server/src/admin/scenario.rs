@@ -1,5 +1,5 @@
 //! Scenario files over the admin API (issue 13): apply (`POST`, the file as the body, YAML or JSON), export (`GET`,
-//! JSON, or YAML with `?format=yaml`) and the file's JSON Schema. The work is `service::scenario`'s.
+//! JSON, or YAML with `?format=yaml`) and the file's JSON Schema. The work is `yundong_core::scenario`'s.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -14,23 +14,15 @@ use yundong_proto::admin::AdminError;
 
 use crate::error::ApiError;
 use crate::extract::AdminAuth;
-use crate::service::scenario::{self, Applied, MAX_FILE_BYTES, ScenarioError};
 use crate::state::AppState;
+use yundong_core::scenario::{self, MAX_FILE_BYTES};
+use yundong_proto::control::ScenarioApplied;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(apply_scenario, export_scenario))
         .layer(DefaultBodyLimit::max(MAX_FILE_BYTES))
         .routes(routes!(scenario_schema))
-}
-
-impl From<ScenarioError> for ApiError {
-    fn from(e: ScenarioError) -> Self {
-        match e {
-            ScenarioError::Invalid(m) => ApiError::invalid(m),
-            ScenarioError::Store(e) => e.into(),
-        }
-    }
 }
 
 /// Apply a scenario file (the request body, YAML or JSON; its JSON Schema is at `/admin/v1/scenario/schema`). All of
@@ -41,7 +33,7 @@ impl From<ScenarioError> for ApiError {
     request_body(content = serde_json::Value, content_type = "application/yaml",
         description = "a scenario file (YAML; JSON is accepted too)"),
     responses(
-        (status = 200, body = Applied), (status = 400, body = AdminError), (status = 401, body = AdminError),
+        (status = 200, body = ScenarioApplied), (status = 400, body = AdminError), (status = 401, body = AdminError),
         (status = 413, body = AdminError),
     )
 )]
@@ -49,7 +41,7 @@ pub async fn apply_scenario(
     State(state): State<AppState>,
     _: AdminAuth,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Applied>, ApiError> {
+) -> Result<Json<ScenarioApplied>, ApiError> {
     let body = body.map_err(|_| {
         ApiError::new(
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,

@@ -9,6 +9,7 @@ use super::app;
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth};
 use crate::state::AppState;
+use yundong_proto::reason::Reason;
 
 /// The user's bound wristbands.
 #[utoipa::path(
@@ -60,7 +61,7 @@ pub async fn bind(
     const API: &str = "bind";
     let app = app(&state, API, &req.appid).await?;
     if !app.device_steps {
-        return Err(ClientError::fail(API, "app has no device capability"));
+        return Err(ClientError::reason(API, &Reason::NoDeviceCapability));
     }
     state
         .store
@@ -90,7 +91,7 @@ pub async fn unbind(
         .await
         .map_err(|e| ClientError::store(API, e))?;
     if !removed {
-        return Err(ClientError::fail(API, "not bound"));
+        return Err(ClientError::reason(API, &Reason::NotBound));
     }
     Ok(Json(ErrMsg { err_msg: ok(API) }))
 }

@@ -13,8 +13,9 @@ use yundong_proto::client::{
 use super::app;
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth};
-use crate::secrets;
 use crate::state::AppState;
+use yundong_core::secrets;
+use yundong_proto::reason::Reason;
 
 /// `wx.login`: a code for the app's back end to exchange at `/sns/jscode2session` within 5 minutes, once.
 #[utoipa::path(
@@ -75,7 +76,7 @@ pub async fn authorize(
     const API: &str = "authorize";
     let app = app(&state, API, &req.appid).await?;
     if !KNOWN_SCOPES.contains(&req.scope.as_str()) {
-        return Err(ClientError::fail(API, "invalid scope"));
+        return Err(ClientError::reason(API, &Reason::InvalidScope));
     }
     let store = &state.store;
     let decided = store
@@ -95,7 +96,7 @@ pub async fn authorize(
     if allowed {
         Ok(Json(ErrMsg { err_msg: ok(API) }))
     } else {
-        Err(ClientError::fail(API, "auth deny"))
+        Err(ClientError::reason(API, &Reason::AuthDeny))
     }
 }
 

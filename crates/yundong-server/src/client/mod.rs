@@ -1,5 +1,5 @@
-//! The client API (DESIGN §3.2): what the WeChat app does on behalf of a signed-in platform user. Each call stands
-//! for a `wx.*` API and answers with its `errMsg`.
+//! The client API (docs/DESIGN.md §3.2): what the WeChat app does on behalf of a signed-in platform user. Each call
+//! stands for a `wx.*` API and answers with its `errMsg`.
 
 mod apps;
 mod checkin;
@@ -16,6 +16,7 @@ use yundong_store::AppRow;
 
 use crate::error::ClientError;
 use crate::state::AppState;
+use yundong_proto::reason::Reason;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -44,11 +45,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// the lookup (PostgreSQL cannot even compare a text holding NUL, and no appid looks otherwise).
 pub(crate) async fn app(state: &AppState, api: &str, appid: &str) -> Result<std::sync::Arc<AppRow>, ClientError> {
     if !yundong_proto::ids::is_appid(appid) {
-        return Err(ClientError::fail(api, "invalid appid"));
+        return Err(ClientError::reason(api, &Reason::InvalidAppid));
     }
     match state.app_by_appid(appid).await {
         Ok(Some(app)) => Ok(app),
-        Ok(None) => Err(ClientError::fail(api, "invalid appid")),
+        Ok(None) => Err(ClientError::reason(api, &Reason::InvalidAppid)),
         Err(e) => Err(ClientError::store(api, e)),
     }
 }

@@ -1,5 +1,5 @@
 //! WeRun's own pages as a user sees them: the friends ranking with cover and likes, per-friend hiding, the detail
-//! page. The rules (who is on a ranking, order, ties, cover) are in [`crate::service::ranking`].
+//! page. The rules (who is on a ranking, order, ties, cover) are in [`yundong_core::ranking`].
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -15,14 +15,12 @@ use yundong_store::StoreError;
 
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth, UserId};
-use crate::service::ranking::{self, SocialError};
 use crate::state::AppState;
+use yundong_core::ranking;
+use yundong_proto::reason::Reason;
 
-fn social(api: &'static str) -> impl Fn(SocialError) -> ClientError {
-    move |e| match e {
-        SocialError::Fail(reason) => ClientError::fail(api, reason),
-        SocialError::Store(e) => ClientError::store(api, e),
-    }
+fn social(api: &'static str) -> impl Fn(yundong_core::Error) -> ClientError {
+    move |e| ClientError::core(api, e)
 }
 
 fn store(api: &'static str) -> impl Fn(StoreError) -> ClientError {
@@ -140,7 +138,7 @@ pub async fn hide(
         .await
         .map_err(store(API))?;
     if !found {
-        return Err(ClientError::fail(API, "not a friend"));
+        return Err(ClientError::reason(API, &Reason::NotAFriend));
     }
     Ok(Json(HideResponse {
         err_msg: ok(API),

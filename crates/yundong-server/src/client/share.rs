@@ -1,5 +1,5 @@
-//! Share cards (DESIGN §3.2, §5.12; spec §6): temp files, `shareMiniProgramMessage`, reading conversations and their
-//! cards, opening a card (which may yield a shareTicket) and `wx.getShareInfo`.
+//! Share cards (docs/DESIGN.md §3.2, §5.12; docs/WECHAT.md §6): temp files, `shareMiniProgramMessage`, reading
+//! conversations and their cards, opening a card (which may yield a shareTicket) and `wx.getShareInfo`.
 //!
 //! Membership rules everything: only members read a conversation, post into it, open its cards or see the images its
 //! cards show. A shareTicket is issued only for a card with `withShareTicket` opened from a group, and works only for
@@ -28,11 +28,12 @@ use yundong_store::{
 
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth};
-use crate::secrets;
-use crate::service::opendata;
-use crate::service::quotas;
-use crate::service::share::{self, DEFAULT_PAGE, MAX_PAGE, MAX_UNUSED_TEMP_FILES, SHARE_TICKET_TTL, TEMP_FILE_TTL};
 use crate::state::AppState;
+use yundong_core::opendata;
+use yundong_core::quotas;
+use yundong_core::secrets;
+use yundong_core::share::{self, DEFAULT_PAGE, MAX_PAGE, MAX_UNUSED_TEMP_FILES, SHARE_TICKET_TTL, TEMP_FILE_TTL};
+use yundong_proto::reason::Reason;
 
 /// The largest body the upload route reads: the image cap plus headroom, so that a slightly larger file still gets
 /// an answer naming its size. Everything else keeps the server's default limit.
@@ -112,7 +113,11 @@ pub async fn upload_file(
         }
     })?;
     if bytes.is_empty() {
-        return Err(ClientError::status(StatusCode::BAD_REQUEST, API, "empty file"));
+        return Err(ClientError::status(
+            StatusCode::BAD_REQUEST,
+            API,
+            Reason::EmptyFile.text(),
+        ));
     }
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(too_large(format!("{} bytes", bytes.len())));
@@ -190,7 +195,7 @@ pub async fn download_file(
 ) -> Result<Response, ClientError> {
     const API: &str = "downloadFile";
     let UserAuth(user) = authed(API, auth)?;
-    let not_found = || ClientError::status(StatusCode::NOT_FOUND, API, "file not found");
+    let not_found = || ClientError::status(StatusCode::NOT_FOUND, API, Reason::FileNotFound.text());
     let Ok(Path(name)) = name else {
         return Err(not_found());
     };
@@ -216,8 +221,8 @@ pub async fn download_file(
         .into_response())
 }
 
-/// `shareMiniProgramMessage` (spec §6.1, DESIGN §5.12): post a mini-program card into a conversation the sender is a
-/// member of.
+/// `shareMiniProgramMessage` (docs/WECHAT.md §6.1, docs/DESIGN.md §5.12): post a mini-program card into a conversation
+/// the sender is a member of.
 ///
 /// A body that is not the documented JSON (a required field missing, a wrong type) is a 400; every other rule is
 /// `shareMiniProgramMessage:fail invalid <parameter>: <reason>` (HTTP 200), checked in this order: `userName` is an
@@ -417,7 +422,7 @@ pub async fn list_messages(
         ));
     }
     let Some(conv) = state.store.conversation_for(id, user.id).await.map_err(store(API))? else {
-        return Err(ClientError::fail(API, "not a member of this conversation"));
+        return Err(ClientError::reason(API, &Reason::NotAMember));
     };
     let mut rows = state
         .store
@@ -438,7 +443,7 @@ pub async fn list_messages(
 
 /// Open a card, as a member taps it in a chat: the mini program to launch, its page and launch scene. A card with
 /// `withShareTicket` opened from a group also yields a `shareTicket` for `wx.getShareInfo`, bound to this user and
-/// the app the card opens, valid 1 hour; direct chats never yield one (DESIGN §5.12).
+/// the app the card opens, valid 1 hour; direct chats never yield one (docs/DESIGN.md §5.12).
 #[utoipa::path(
     post, path = "/client/v1/share/open", tag = "client", security(("user" = [])),
     request_body = OpenShareRequest,
@@ -458,7 +463,7 @@ pub async fn open_card(
         .share_message(req.message_id)
         .await
         .map_err(store(API))?
-        .ok_or_else(|| ClientError::fail(API, "no such message"))?;
+        .ok_or_else(|| ClientError::reason(API, &Reason::NoSuchMessage))?;
     if !state
         .store
         .is_member(message.conversation_id, user.id)
@@ -466,7 +471,7 @@ pub async fn open_card(
         .map_err(store(API))?
     {
         // The same answer as for an unknown id: a non-member learns nothing about which ids exist.
-        return Err(ClientError::fail(API, "no such message"));
+        return Err(ClientError::reason(API, &Reason::NoSuchMessage));
     }
     let group = message.conversation_kind == KIND_GROUP;
     let (share_ticket, share_ticket_expires_at, scene) = if group && message.with_share_ticket {
@@ -502,7 +507,7 @@ pub async fn open_card(
     }))
 }
 
-/// `wx.getShareInfo` (spec §6.2): the group behind a shareTicket, encrypted for the app's back end.
+/// `wx.getShareInfo` (docs/WECHAT.md §6.2): the group behind a shareTicket, encrypted for the app's back end.
 ///
 /// The ticket must be one this user got by opening a card of `appid` from a group, less than an hour ago (else
 /// `getShareInfo:fail invalid shareTicket[: issued to another user | issued for another app]` or
@@ -539,7 +544,7 @@ pub async fn get_share_info(
     }
     let now = state.now();
     if ticket.expires_at <= now {
-        return Err(ClientError::fail(API, "shareTicket expired"));
+        return Err(ClientError::reason(API, &Reason::ShareTicketExpired));
     }
     if !state
         .store
@@ -556,7 +561,7 @@ pub async fn get_share_info(
         .map_err(store(API))?
         .filter(|s| s.expires_at > now)
     else {
-        return Err(ClientError::fail(API, "need login"));
+        return Err(ClientError::reason(API, &Reason::NeedLogin));
     };
     let open_gid = state
         .store
@@ -571,7 +576,7 @@ pub async fn get_share_info(
         },
     };
     let sealed = opendata::seal(&state, &app, &session.session_key, &info)
-        .ok_or_else(|| ClientError::fail(API, "need login"))?;
+        .ok_or_else(|| ClientError::reason(API, &Reason::NeedLogin))?;
     state
         .store
         .touch_session(app.id, user.id, now, now + state.config.session_ttl)

@@ -6,8 +6,8 @@ use yundong_proto::client::{ErrMsg, StepsRequest, StepsResponse, ok};
 
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserId};
-use crate::service::steps::{self, StepsError};
 use crate::state::AppState;
+use yundong_core::steps;
 
 /// Upload the phone's absolute step total for a local day (`date` = `YYYY-MM-DD`, default today).
 ///
@@ -48,7 +48,6 @@ pub async fn upload_steps(
             step: r.step,
             total: r.total,
         })),
-        Err(StepsError::Invalid(reason)) => Err(ClientError::fail(API, reason)),
-        Err(StepsError::Store(e)) => Err(ClientError::store(API, e)),
+        Err(e) => Err(ClientError::core(API, e)),
     }
 }

@@ -5,20 +5,14 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use yundong_proto::client::{
-    EncryptedDataResponse, ErrMsg, GetWeRunDataRequest, SCOPE_WERUN, WeRunSettings, WeRunSettingsResponse,
-    WeRunSettingsUpdate, ok,
+    EncryptedDataResponse, ErrMsg, GetWeRunDataRequest, WeRunSettings, WeRunSettingsResponse, WeRunSettingsUpdate, ok,
 };
 
-use std::sync::Arc;
-
-use yundong_store::{Gate, SESSION_TOUCH_STEP, StoreError};
-
 use super::app;
-use crate::cache::{Entry, Loaded};
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth, UserId};
-use crate::service::opendata;
 use crate::state::AppState;
+use yundong_core::werun;
 
 /// `wx.getWeRunData`: the user's last 31 days of steps, encrypted for the app's back end.
 ///
@@ -41,86 +35,12 @@ pub async fn get_werun_data(
     ClientJson(req): ClientJson<GetWeRunDataRequest>,
 ) -> Result<Response, ClientError> {
     const API: &str = "getWeRunData";
-    let store_err = |e| ClientError::store(API, e);
     let app = app(&state, API, &req.appid).await?;
-    let now = state.now();
-    let window = state.config.day_zone.window(now);
-    let (first_day, last_day) = (window[0], window[window.len() - 1]);
-    let gate = cached_gate(&state, user_id, app.id, first_day, last_day)
+    let sealed = werun::data(&state, user_id, &app, req.allow)
         .await
-        .map_err(store_err)?;
-    let Some(gate) = &gate.value else {
-        return Err(ClientError::status(
-            axum::http::StatusCode::UNAUTHORIZED,
-            API,
-            "unauthorized: unknown user",
-        ));
-    };
-    if !gate.werun {
-        return Err(ClientError::exact(yundong_proto::client::WERUN_DEVICE_NOT_SUPPORT));
-    }
-    let (grant, session, gate_days) = (gate.grant, gate.session.as_ref(), &gate.days);
-    match grant {
-        Some(true) => {}
-        Some(false) => return Err(ClientError::fail(API, "auth deny")),
-        None => match req.allow {
-            Some(allow) => {
-                state
-                    .store
-                    .set_grant(user_id, app.id, SCOPE_WERUN, allow, state.now())
-                    .await
-                    .map_err(store_err)?;
-                if !allow {
-                    return Err(ClientError::fail(API, "auth deny"));
-                }
-            }
-            None => return Err(ClientError::fail(API, "authorize no response")),
-        },
-    }
-    let Some(session) = session.filter(|s| s.expires_at > now) else {
-        return Err(ClientError::fail(API, "need login"));
-    };
-    let data = opendata::werun_data(&app, &window, gate_days, now);
-    let sealed = opendata::seal_werun(&state, &app, &session.session_key, &data)
-        .ok_or_else(|| ClientError::fail(API, "need login"))?;
-    let expires_at = now + state.config.session_ttl;
-    if session.expires_at < expires_at - SESSION_TOUCH_STEP {
-        state
-            .store
-            .touch_session(app.id, user_id, now, expires_at)
-            .await
-            .map_err(store_err)?;
-    }
+        .map_err(|e| ClientError::core(API, e))?;
     let json = sealed.response_json("getWeRunData:ok");
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
-}
-
-/// The gate of `user_id` for `app_id` over the window `[first_day, last_day]`: from this node's cache when nothing it
-/// depends on changed since it was read (the feed is synced first, by `get_or_load`), else from the database.
-async fn cached_gate(
-    state: &AppState,
-    user_id: i64,
-    app_id: i64,
-    first_day: i64,
-    last_day: i64,
-) -> Result<Arc<Entry<Option<Gate>>>, StoreError> {
-    let cache = &state.cache;
-    let load = || async move {
-        let gate = state
-            .store
-            .gate(user_id, app_id, SCOPE_WERUN, first_day, last_day)
-            .await?;
-        let cost = 256 + gate.as_ref().map_or(0, |g| g.days.len() * 16);
-        Ok::<_, StoreError>(Loaded {
-            value: gate,
-            deps: vec![user_id],
-            cost,
-        })
-    };
-    cache
-        .gates
-        .get_or_load(&cache.feed, (user_id, app_id, first_day), load)
-        .await
 }
 
 /// The user's WeRun switches.
@@ -150,12 +70,9 @@ pub async fn update_settings(
     ClientJson(req): ClientJson<WeRunSettingsUpdate>,
 ) -> Result<Json<WeRunSettingsResponse>, ClientError> {
     const API: &str = "settings";
-    let updated = state
-        .store
-        .update_werun_settings(user.id, req.werun, req.join_ranking)
+    let updated = werun::update_settings(&state, user.id, req.werun, req.join_ranking)
         .await
-        .map_err(|e| ClientError::store(API, e))?
-        .ok_or_else(|| ClientError::fail(API, "unknown user"))?;
+        .map_err(|e| ClientError::core(API, e))?;
     Ok(Json(WeRunSettingsResponse {
         err_msg: ok(API),
         settings: WeRunSettings {

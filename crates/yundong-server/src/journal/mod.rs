@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use yundong_store::{JournalEntry, Store};
 
-use crate::clock::Clock;
+use yundong_core::clock::Clock;
 
 /// Entries that may wait for the writer; beyond this, new entries are dropped (and counted), never waited for.
 const QUEUE: usize = 16_384;

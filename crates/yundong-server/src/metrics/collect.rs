@@ -11,7 +11,7 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use yundong_store::Store;
 
-use crate::cache::{CacheCounts, Caches};
+use yundong_core::cache::{CacheCounts, Caches};
 
 pub(super) struct Node {
     pub store: Store,

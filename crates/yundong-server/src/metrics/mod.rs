@@ -20,7 +20,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use yundong_store::Store;
 
-use crate::cache::Caches;
+use yundong_core::cache::Caches;
 
 /// Buckets of every latency histogram, in seconds: 0.25 ms to about 16 s.
 pub fn latency_buckets() -> impl Iterator<Item = f64> {
@@ -33,6 +33,17 @@ pub struct StepMetrics {
     pub batch_size: Histogram,
     pub commit_seconds: Histogram,
     pub failed_batches: Counter,
+}
+
+impl yundong_core::StepObserver for StepMetrics {
+    fn committed(&self, size: usize, took: std::time::Duration) {
+        self.batch_size.observe(size as f64);
+        self.commit_seconds.observe(took.as_secs_f64());
+    }
+
+    fn failed(&self) {
+        self.failed_batches.inc();
+    }
 }
 
 impl Default for StepMetrics {

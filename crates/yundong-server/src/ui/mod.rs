@@ -1,4 +1,4 @@
-//! The web pages (DESIGN §3.4): sign-in, 排行榜 ranking, 详情页 detail, the mini-program simulator, and `/ui/wx.js`,
+//! The web pages (docs/DESIGN.md §3.4): sign-in, 排行榜 ranking, 详情页 detail, the mini-program simulator, and `/ui/wx.js`,
 //! a `wx`-compatible object that maps `wx.*` calls onto the client API.
 //!
 //! Every page is a static file embedded in the binary; all user data is fetched in the browser from the client API

@@ -1,4 +1,4 @@
-//! The WeChat-compatible server API (DESIGN §3.1): WeChat's paths, parameters, bodies and errcodes, so that
+//! The WeChat-compatible server API (docs/DESIGN.md §3.1): WeChat's paths, parameters, bodies and errcodes, so that
 //! mini-program back ends and their SDKs work against yundong unchanged.
 
 mod opendata;
@@ -17,8 +17,8 @@ use yundong_store::AppRow;
 
 use crate::error::WxError;
 use crate::extract::WxParams;
-use crate::secrets;
 use crate::state::AppState;
+use yundong_core::secrets;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -1,4 +1,5 @@
-//! `POST /wxa/getopendata`: exchange cloudIDs for the open data they stand for (spec §1.6, DESIGN §5.8).
+//! `POST /wxa/getopendata`: exchange cloudIDs for the open data they stand for (docs/WECHAT.md §1.6, docs/DESIGN.md
+//! §5.8).
 
 use axum::Json;
 use axum::extract::State;
@@ -10,8 +11,8 @@ use super::app_for_token;
 use crate::error::WxError;
 use crate::extract::WxPost;
 use crate::openapi::OpenDataAnswer;
-use crate::service::opendata;
 use crate::state::AppState;
+use yundong_core::opendata;
 
 /// The most cloudIDs one call may exchange. A cloudID carries its data (≈ 1.7 KB for WeRun data), so this also keeps
 /// a full request under the 64 KiB body limit.

@@ -1,5 +1,5 @@
 //! WeChat's API-management tools back ends call around the other APIs: `/cgi-bin/clear_quota`,
-//! `/cgi-bin/clear_quota/v2` and `/cgi-bin/openapi/quota/get` (docs/WECHAT.md §Tools).
+//! `/cgi-bin/clear_quota/v2` and `/cgi-bin/openapi/quota/get` (docs/WECHAT.md §11).
 
 use axum::Json;
 use axum::extract::State;

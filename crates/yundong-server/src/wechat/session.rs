@@ -1,18 +1,16 @@
-//! `/sns/jscode2session`, `/wxa/checksession`, `/wxa/resetusersessionkey` (spec §3.2, §3.5).
+//! `/sns/jscode2session`, `/wxa/checksession`, `/wxa/resetusersessionkey` (docs/WECHAT.md §3.2, §3.5).
 
 use axum::Json;
 use axum::extract::State;
-use yundong_proto::crypto;
 use yundong_proto::errcode::{ErrCode, OkBody};
 use yundong_proto::wechat::{Code2SessionResponse, ResetSessionKeyResponse};
-use yundong_store::{ExchangeError, ExchangeRequest};
 
 use super::{app_for_token, check_secret, known_app, user_for_openid};
 use crate::error::WxError;
 use crate::extract::WxParams;
 use crate::openapi::{Code2SessionAnswer, OkAnswer, ResetAnswer};
-use crate::secrets;
 use crate::state::AppState;
+use yundong_core::sessions;
 
 /// `GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code`: exchange a `wx.login` code for the
 /// user's openid and a fresh session_key. Parameters are read from the query string only; a body is ignored.
@@ -45,64 +43,23 @@ pub async fn jscode2session(
     if params.get("grant_type").is_some_and(|g| g != "authorization_code") {
         return Err(ErrCode::InvalidGrantType.into());
     }
-    let now = state.now();
-    let session_key = secrets::session_key();
-    let exchanged = state
-        .store
-        .exchange_code(&ExchangeRequest {
-            code_hash: &secrets::hash(&code),
-            app_id: app.id,
-            now,
-            per_minute: state.config.code_exchanges_per_minute,
-            new_session_key: &session_key,
-            session_expires_at: now + state.config.session_ttl,
-        })
-        .await
-        .map_err(|e| match e {
-            ExchangeError::Invalid => WxError::new(ErrCode::InvalidCode),
-            ExchangeError::Used => WxError::new(ErrCode::CodeBeenUsed),
-            ExchangeError::RateLimited => WxError::new(ErrCode::MinuteQuota),
-            ExchangeError::Store(e) => e.into(),
-        })?;
-    let openid = state
-        .store
-        .openid_for(app.id, exchanged.user_id, &secrets::openid())
-        .await?;
-    let unionid = match &app.open_platform {
-        Some(platform) => Some(
-            state
-                .store
-                .unionid_for(platform, exchanged.user_id, &secrets::unionid())
-                .await?,
-        ),
-        None => None,
-    };
+    let session = sessions::exchange(&state, &app, &code).await?;
     Ok(Json(Code2SessionResponse {
-        openid,
-        session_key,
-        unionid,
+        openid: session.openid,
+        session_key: session.session_key,
+        unionid: session.unionid,
     }))
 }
 
-/// The live session of `(app, user)`, if `signature` signs its key as WeChat documents it: hex(HMAC-SHA256) of the
-/// empty string keyed with the session_key's base64 *text*. An HMAC keyed with the 16 decoded bytes is refused
-/// (87009), as WeChat refuses it.
 async fn verify_signature(state: &AppState, params: &WxParams, app_id: i64, user_id: i64) -> Result<String, WxError> {
     match params.get("sig_method").as_deref() {
         Some("hmac_sha256") => {}
         _ => return Err(ErrCode::InvalidSigMethod.into()),
     }
-    let signature = params.get("signature").unwrap_or_default().to_ascii_lowercase();
-    let session = state.store.session(app_id, user_id).await?;
-    let Some(session) = session.filter(|s| s.expires_at > state.now()) else {
-        return Err(ErrCode::InvalidSignature.into());
-    };
-    let expected = crypto::session_signature(&session.session_key);
-    if crypto::ct_eq(signature.as_bytes(), expected.as_bytes()) {
-        Ok(session.session_key)
-    } else {
-        Err(ErrCode::InvalidSignature.into())
-    }
+    let signature = params.get("signature").unwrap_or_default();
+    sessions::verify_signature(state, app_id, user_id, &signature)
+        .await?
+        .ok_or_else(|| ErrCode::InvalidSignature.into())
 }
 
 /// `GET|POST /wxa/checksession`: is this the user's current, live session_key?
@@ -123,11 +80,7 @@ pub async fn checksession(State(state): State<AppState>, params: WxParams) -> Re
     let app = app_for_token(&state, &params).await?;
     let (user_id, _) = user_for_openid(&state, &app, &params).await?;
     verify_signature(&state, &params, app.id, user_id).await?;
-    let now = state.now();
-    state
-        .store
-        .touch_session(app.id, user_id, now, now + state.config.session_ttl)
-        .await?;
+    sessions::touch(&state, app.id, user_id).await?;
     Ok(Json(OkBody::default()))
 }
 
@@ -149,27 +102,10 @@ pub async fn resetusersessionkey(
     let app = app_for_token(&state, &params).await?;
     let (user_id, openid) = user_for_openid(&state, &app, &params).await?;
     let old_key = verify_signature(&state, &params, app.id, user_id).await?;
-    if !state
-        .within_minute_limit(
-            &format!("reset:{}:{user_id}", app.id),
-            state.config.session_resets_per_minute,
-        )
-        .await?
-    {
-        return Err(WxError::with(
-            ErrCode::MinuteQuota,
-            "too many resets of this user's session_key",
-        ));
-    }
-    let new_key = secrets::session_key();
-    if !state
-        .store
-        .reset_session_key(app.id, user_id, &old_key, &new_key, state.now())
-        .await?
-    {
+    let Some(new_key) = sessions::reset_key(&state, app.id, user_id, &old_key).await? else {
         // Another exchange or reset replaced the key between the check and the update.
         return Err(ErrCode::InvalidSignature.into());
-    }
+    };
     Ok(Json(ResetSessionKeyResponse {
         errcode: 0,
         errmsg: "ok".into(),

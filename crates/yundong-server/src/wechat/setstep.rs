@@ -1,4 +1,4 @@
-//! `/hardware/bracelet/setstep`: a device app reports a user's absolute step total for a day (spec §4.1).
+//! `/hardware/bracelet/setstep`: a device app reports a user's absolute step total for a day (docs/WECHAT.md §4.1).
 
 use axum::Json;
 use axum::extract::State;
@@ -8,8 +8,8 @@ use super::{app_for_token, user_for_openid};
 use crate::error::WxError;
 use crate::extract::WxParams;
 use crate::openapi::OkAnswer;
-use crate::service::steps::{self, StepsError};
 use crate::state::AppState;
+use yundong_core::steps;
 
 fn integer(params: &WxParams, name: &str) -> Result<i64, WxError> {
     let text = params
@@ -62,9 +62,6 @@ pub async fn setstep(State(state): State<AppState>, params: WxParams) -> Result<
         return Err(WxError::with(ErrCode::InvalidArgs, "timestamp is in the future"));
     }
     let day = state.config.day_zone.day_start(timestamp);
-    match steps::record(&state, user_id, day, app.id, step).await {
-        Ok(_) => Ok(Json(OkBody::default())),
-        Err(StepsError::Invalid(reason)) => Err(WxError::with(ErrCode::InvalidArgs, reason)),
-        Err(StepsError::Store(e)) => Err(e.into()),
-    }
+    steps::record(&state, user_id, day, app.id, step).await?;
+    Ok(Json(OkBody::default()))
 }

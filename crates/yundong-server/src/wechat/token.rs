@@ -1,4 +1,4 @@
-//! `/cgi-bin/token` and `/cgi-bin/stable_token` (spec §3.3, §3.4, DESIGN §5.7).
+//! `/cgi-bin/token` and `/cgi-bin/stable_token` (docs/WECHAT.md §3.3, §3.4, docs/DESIGN.md §5.7).
 
 use axum::Json;
 use axum::extract::State;
@@ -10,8 +10,8 @@ use super::{check_secret, known_app};
 use crate::error::WxError;
 use crate::extract::{WxParams, WxPost};
 use crate::openapi::TokenAnswer;
-use crate::secrets;
 use crate::state::AppState;
+use yundong_core::tokens;
 
 fn check_grant_type(grant_type: Option<String>) -> Result<(), WxError> {
     match grant_type.as_deref() {
@@ -50,28 +50,7 @@ async fn app_and_secret(
 )]
 pub async fn token(State(state): State<AppState>, params: WxParams) -> Result<Json<AccessTokenResponse>, WxError> {
     let (app, _) = app_and_secret(&state, &params, |name| params.get(name)).await?;
-    let now = state.now();
-    let day = state.config.day_zone.day_start(now);
-    if state.store.bump_counter(&format!("token:{}", app.id), day).await? > state.config.token_daily_quota {
-        return Err(ErrCode::DailyQuota.into());
-    }
-    let token = secrets::access_token();
-    let cfg = &state.config;
-    state
-        .store
-        .issue_normal_token(
-            app.id,
-            &secrets::hash(&token),
-            "-",
-            now,
-            cfg.token_ttl,
-            cfg.token_overlap,
-        )
-        .await?;
-    Ok(Json(AccessTokenResponse {
-        access_token: token,
-        expires_in: cfg.token_ttl,
-    }))
+    Ok(Json(tokens::issue(&state, &app).await?))
 }
 
 /// `POST /cgi-bin/stable_token`: the app's stable access token.
@@ -107,53 +86,5 @@ pub async fn stable_token(
             return Err(WxError::with(ErrCode::InvalidArgs, "force_refresh must be a boolean"));
         }
     };
-    let cfg = &state.config;
-    if !state
-        .within_minute_limit(&format!("stable:{}", app.id), cfg.stable_token_per_minute)
-        .await?
-    {
-        return Err(ErrCode::MinuteQuota.into());
-    }
-    // A lost compare-and-set means another node issued a token in between; read again and reconsider.
-    for _ in 0..5 {
-        let now = state.now();
-        let (generation, latest) = state.store.latest_stable_token(app.id).await?;
-        let mut force = force;
-        if force {
-            let since = cfg.day_zone.day_start(now);
-            let (count, last) = state.store.forced_stable_refreshes(app.id, since).await?;
-            if count >= cfg.stable_force_daily {
-                return Err(ErrCode::DailyQuota.into());
-            }
-            // Within 30 s of the last forced refresh, a forced call does not refresh: normal mode answers it.
-            if last.is_some_and(|last| now - last < cfg.stable_force_gap) {
-                force = false;
-            }
-        }
-        if !force
-            && let Some(t) = &latest
-            && now < t.valid_until
-            && now < t.expires_at - cfg.token_overlap
-        {
-            let token = secrets::stable_token(&secret, &app.appid, &t.nonce);
-            return Ok(Json(AccessTokenResponse {
-                access_token: token,
-                expires_in: t.expires_at - now,
-            }));
-        }
-        let nonce = secrets::nonce();
-        let token = secrets::stable_token(&secret, &app.appid, &nonce);
-        let hash = secrets::hash(&token);
-        if state
-            .store
-            .issue_stable_token(app.id, &hash, &nonce, force, now, cfg.token_ttl, generation)
-            .await?
-        {
-            return Ok(Json(AccessTokenResponse {
-                access_token: token,
-                expires_in: cfg.token_ttl,
-            }));
-        }
-    }
-    Err(ErrCode::SystemError.into())
+    Ok(Json(tokens::stable(&state, &app, &secret, force).await?))
 }

@@ -1,5 +1,6 @@
-//! `wx.shareToWeRun` (spec §5, DESIGN §5.10): permission, every record rule, cancel, builds, idempotency, and the
-//! order in which the checks answer. "Nothing stored" is checked in the database behind the server.
+//! `wx.shareToWeRun` (docs/WECHAT.md §5, docs/DESIGN.md §5.10): permission, every record rule, cancel, builds,
+//! idempotency, and the order in which the checks answer. "Nothing stored" is checked in the database behind the
+//! server.
 
 use serde_json::{Value, json};
 use yundong_proto::admin::{AppCreated, CATEGORY_FITNESS, UserCreated};

@@ -1,4 +1,4 @@
-//! The client API for login, authorization, steps and getWeRunData (DESIGN §3.2, §5.1–5.2, §5.9).
+//! The client API for login, authorization, steps and getWeRunData (docs/DESIGN.md §3.2, §5.1–5.2, §5.9).
 
 use serde_json::json;
 use yundong_testkit::TestServer;

@@ -1,4 +1,4 @@
-//! The request journal and `/cgi-bin/openapi/rid/get` (docs/WECHAT.md §Request journal): every rid handed out can
+//! The request journal and `/cgi-bin/openapi/rid/get` (docs/WECHAT.md §12): every rid handed out can
 //! be looked up by its app for 7 days, secrets masked; the journal is bounded by age and by size.
 
 use serde_json::{Value, json};

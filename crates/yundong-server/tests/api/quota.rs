@@ -1,4 +1,4 @@
-//! `/cgi-bin/clear_quota`, `/cgi-bin/clear_quota/v2` and `/cgi-bin/openapi/quota/get` (docs/WECHAT.md §Tools).
+//! `/cgi-bin/clear_quota`, `/cgi-bin/clear_quota/v2` and `/cgi-bin/openapi/quota/get` (docs/WECHAT.md §11).
 
 use serde_json::{Value, json};
 use yundong_proto::errcode::ErrCode;

@@ -1,4 +1,4 @@
-//! The WeRun ranking, cover, likes, privacy switches and detail page (DESIGN §5.11), through HTTP.
+//! The WeRun ranking, cover, likes, privacy switches and detail page (docs/DESIGN.md §5.11), through HTTP.
 
 use serde_json::{Value, json};
 use yundong_proto::admin::UserCreated;

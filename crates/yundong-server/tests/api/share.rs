@@ -1,5 +1,5 @@
-//! Share cards (DESIGN §3.2–3.3, §5.12; spec §6): conversations, temp files, shareMiniProgramMessage, opening cards,
-//! shareTickets and getShareInfo with its openGId.
+//! Share cards (docs/DESIGN.md §3.2–3.3, §5.12; docs/WECHAT.md §6): conversations, temp files, shareMiniProgramMessage,
+//! opening cards, shareTickets and getShareInfo with its openGId.
 
 use serde_json::{Value, json};
 use yundong_proto::admin::{AppCreated, UserCreated};

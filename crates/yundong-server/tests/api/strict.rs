@@ -1,5 +1,5 @@
-//! The golden suite of "production rejects this": one case per rule of docs/WECHAT.md §Strictness and per errcode of
-//! the catalog, each citing its source by the key docs/WECHAT.md §Sources lists. Every case checks the HTTP status
+//! The golden suite of "production rejects this": one case per rule of docs/WECHAT.md §10 and per errcode of
+//! the catalog, each citing its source by the key docs/WECHAT.md §13 lists. Every case checks the HTTP status
 //! (200), the errcode, and the errmsg byte for byte: WeChat's text, then the family's rid suffix.
 
 use serde_json::{Value, json};

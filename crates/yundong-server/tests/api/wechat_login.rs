@@ -1,4 +1,5 @@
-//! wx.login → jscode2session → getWeRunData → decrypt, and every jscode2session rule (spec §3.2, DESIGN §5.5–5.6).
+//! wx.login → jscode2session → getWeRunData → decrypt, and every jscode2session rule (docs/WECHAT.md §3.2,
+//! docs/DESIGN.md §5.5–5.6).
 
 use serde_json::{Value, json};
 use yundong_proto::ids;

@@ -1,4 +1,5 @@
-//! `/wxa/getopendata` (spec §1.6, DESIGN §5.8) and `/hardware/bracelet/setstep` (spec §4.1, DESIGN §5.9).
+//! `/wxa/getopendata` (docs/WECHAT.md §1.6, docs/DESIGN.md §5.8) and `/hardware/bracelet/setstep` (docs/WECHAT.md §4.1,
+//! docs/DESIGN.md §5.9).
 
 use serde_json::{Value, json};
 use yundong_testkit::TestServer;

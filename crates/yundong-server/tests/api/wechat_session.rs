@@ -1,4 +1,5 @@
-//! `/wxa/checksession` and `/wxa/resetusersessionkey`, and the session_key's life (spec §3.5, DESIGN §5.5).
+//! `/wxa/checksession` and `/wxa/resetusersessionkey`, and the session_key's life (docs/WECHAT.md §3.5, docs/DESIGN.md
+//! §5.5).
 
 use serde_json::json;
 use yundong_proto::crypto::{session_signature, session_signature_raw_key};

@@ -1,5 +1,5 @@
 //! `/cgi-bin/token` and `/cgi-bin/stable_token`: supersede with overlap, expiry, stable-token rules, isolation of the
-//! two families (spec §3.3–3.4, DESIGN §5.7).
+//! two families (docs/WECHAT.md §3.3–3.4, docs/DESIGN.md §5.7).
 
 use serde_json::{Value, json};
 use yundong_proto::admin::AppCreated;

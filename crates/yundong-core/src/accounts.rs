@@ -4,30 +4,21 @@ use yundong_proto::admin::{
     AppCreated, AppInfo, CreateAppRequest, SecretReset, TokenReset, UpdateAppRequest, UserCreated, UserList,
     UserListQuery, UserSummary,
 };
-use yundong_store::{AppRow, NewApp, Store, StoreError};
+use yundong_store::{AppRow, NewApp, Store};
 
+use crate::error::{Error, Result};
 use crate::secrets;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 /// Display text: 1 to `max_chars` characters, none of them control or invisible formatting characters.
-pub fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), AccountError> {
+pub fn check_text(field: &str, value: &str, max_chars: usize) -> Result<()> {
     match yundong_proto::text::display_text_problem(value, max_chars) {
-        Some(problem) => Err(AccountError::Invalid(format!("{field} {problem}"))),
+        Some(problem) => Err(Error::invalid(format!("{field} {problem}"))),
         None => Ok(()),
     }
 }
 
 /// Register a mini program: a fresh appid, secret and original id. The secret is returned once and kept as a hash.
-pub async fn create_app(store: &Store, req: &CreateAppRequest, now: i64) -> Result<AppCreated, AccountError> {
+pub async fn create_app(store: &Store, req: &CreateAppRequest, now: i64) -> Result<AppCreated> {
     check_text("name", &req.name, 64)?;
     if let Some(c) = &req.category {
         check_text("category", c, 64)?;
@@ -35,9 +26,7 @@ pub async fn create_app(store: &Store, req: &CreateAppRequest, now: i64) -> Resu
     if let Some(p) = &req.open_platform
         && (p.is_empty() || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
     {
-        return Err(AccountError::Invalid(
-            "open_platform must be 1 to 64 of [A-Za-z0-9_-]".into(),
-        ));
+        return Err(Error::invalid("open_platform must be 1 to 64 of [A-Za-z0-9_-]"));
     }
     let secret = secrets::app_secret();
     let app = NewApp {
@@ -76,12 +65,12 @@ pub fn app_info(row: &AppRow) -> AppInfo {
     }
 }
 
-fn no_app(appid: &str) -> AccountError {
-    AccountError::NotFound(format!("no app {appid}"))
+fn no_app(appid: &str) -> Error {
+    Error::not_found(format!("no app {appid}"))
 }
 
 /// Change an app's settings (the device capability).
-pub async fn update_app(store: &Store, appid: &str, req: &UpdateAppRequest) -> Result<AppInfo, AccountError> {
+pub async fn update_app(store: &Store, appid: &str, req: &UpdateAppRequest) -> Result<AppInfo> {
     if !yundong_proto::ids::is_appid(appid) {
         return Err(no_app(appid));
     }
@@ -94,7 +83,7 @@ pub async fn update_app(store: &Store, appid: &str, req: &UpdateAppRequest) -> R
 
 /// Give an app a new secret (returned once, kept as a hash). The old secret stops working at once on every node:
 /// the change feed tells each node to drop its copy of the app.
-pub async fn reset_app_secret(store: &Store, appid: &str) -> Result<SecretReset, AccountError> {
+pub async fn reset_app_secret(store: &Store, appid: &str) -> Result<SecretReset> {
     if !yundong_proto::ids::is_appid(appid) {
         return Err(no_app(appid));
     }
@@ -109,16 +98,16 @@ pub async fn reset_app_secret(store: &Store, appid: &str) -> Result<SecretReset,
 }
 
 /// Give a user a new client token (returned once, kept as a hash). The old token stops working at once on every node.
-pub async fn reset_user_token(store: &Store, user_id: i64) -> Result<TokenReset, AccountError> {
+pub async fn reset_user_token(store: &Store, user_id: i64) -> Result<TokenReset> {
     let token = secrets::user_token();
     if !store.reset_user_token(user_id, &secrets::hash(&token)).await? {
-        return Err(AccountError::NotFound(format!("no user {user_id}")));
+        return Err(Error::not_found(format!("no user {user_id}")));
     }
     Ok(TokenReset { user_id, token })
 }
 
 /// Register a platform user with a fresh client bearer token (returned once, kept as a hash).
-pub async fn create_user(store: &Store, nickname: &str, now: i64) -> Result<UserCreated, AccountError> {
+pub async fn create_user(store: &Store, nickname: &str, now: i64) -> Result<UserCreated> {
     check_text("nickname", nickname, 32)?;
     let token = secrets::user_token();
     let row = store.create_user(nickname.trim(), &secrets::hash(&token), now).await?;
@@ -130,13 +119,13 @@ pub async fn create_user(store: &Store, nickname: &str, now: i64) -> Result<User
 }
 
 /// Make two existing, different users friends (both ways). False when they already were.
-pub async fn befriend(store: &Store, a: i64, b: i64, now: i64) -> Result<bool, AccountError> {
+pub async fn befriend(store: &Store, a: i64, b: i64, now: i64) -> Result<bool> {
     if a == b {
-        return Err(AccountError::Invalid("a user cannot befriend themselves".into()));
+        return Err(Error::invalid("a user cannot befriend themselves"));
     }
     for id in [a, b] {
         if store.user_by_id(id).await?.is_none() {
-            return Err(AccountError::NotFound(format!("no user {id}")));
+            return Err(Error::not_found(format!("no user {id}")));
         }
     }
     Ok(store.add_friendship(a, b, now).await?)
@@ -144,14 +133,14 @@ pub async fn befriend(store: &Store, a: i64, b: i64, now: i64) -> Result<bool, A
 
 /// A page of users (`after` exclusive, `limit` 1–1000, default 100): shared by `GET /admin/v1/users` and
 /// `yundong user list`.
-pub async fn list_users(store: &Store, q: &UserListQuery) -> Result<UserList, AccountError> {
+pub async fn list_users(store: &Store, q: &UserListQuery) -> Result<UserList> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=1_000).contains(&limit) {
-        return Err(AccountError::Invalid("limit must be between 1 and 1000".into()));
+        return Err(Error::invalid("limit must be between 1 and 1000"));
     }
     let after = q.after.unwrap_or(0);
     if after < 0 {
-        return Err(AccountError::Invalid("after must be a user_id (0 or more)".into()));
+        return Err(Error::invalid("after must be a user_id (0 or more)"));
     }
     // One more than asked tells whether another page follows.
     let mut rows = store.list_users(after, limit + 1).await?;

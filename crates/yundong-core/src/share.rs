@@ -1,13 +1,13 @@
-//! Share cards (DESIGN §5.12, spec §6): making conversations (shared by the admin API and the CLI), and the lives
-//! and shapes of temp files, shareTickets and openGIds.
+//! Share cards (docs/DESIGN.md §5.12, docs/WECHAT.md §6): making conversations (shared by the admin API and the CLI),
+//! and the lives and shapes of temp files, shareTickets and openGIds.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use yundong_proto::share::{ConversationCreated, ImageKind, MAX_GROUP_MEMBERS, MIN_GROUP_MEMBERS, TEMP_FILE_SCHEME};
 use yundong_store::{KIND_DIRECT, KIND_GROUP, Store};
 
+use crate::error::{Error, Result};
 use crate::secrets;
-use crate::service::accounts::AccountError;
 
 /// How long an uploaded image lives unless a card uses it: 2 hours, about one launch of a mini program (WeChat's
 /// temp files last for the launch). A card's image lives as long as the card.
@@ -53,28 +53,28 @@ pub fn open_gid() -> String {
     format!("tG{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-async fn check_users(store: &Store, ids: &[i64]) -> Result<(), AccountError> {
+async fn check_users(store: &Store, ids: &[i64]) -> Result<()> {
     for &id in ids {
         if store.user_by_id(id).await?.is_none() {
-            return Err(AccountError::NotFound(format!("no user {id}")));
+            return Err(Error::not_found(format!("no user {id}")));
         }
     }
     Ok(())
 }
 
 /// The direct chat of two friends, made if they have none yet.
-pub async fn create_direct(store: &Store, members: &[i64], now: i64) -> Result<ConversationCreated, AccountError> {
+pub async fn create_direct(store: &Store, members: &[i64], now: i64) -> Result<ConversationCreated> {
     let &[a, b] = members else {
-        return Err(AccountError::Invalid(
-            "a direct chat has exactly two members; use a group for more".into(),
+        return Err(Error::invalid(
+            "a direct chat has exactly two members; use a group for more",
         ));
     };
     if a == b {
-        return Err(AccountError::Invalid("a direct chat needs two different users".into()));
+        return Err(Error::invalid("a direct chat needs two different users"));
     }
     check_users(store, &[a, b]).await?;
     if !store.is_friend(a, b).await? {
-        return Err(AccountError::Invalid(format!(
+        return Err(Error::invalid(format!(
             "users {a} and {b} are not friends: only friends have a direct chat"
         )));
     }
@@ -89,22 +89,17 @@ pub async fn create_direct(store: &Store, members: &[i64], now: i64) -> Result<C
 }
 
 /// A new group chat.
-pub async fn create_group(
-    store: &Store,
-    name: &str,
-    members: &[i64],
-    now: i64,
-) -> Result<ConversationCreated, AccountError> {
+pub async fn create_group(store: &Store, name: &str, members: &[i64], now: i64) -> Result<ConversationCreated> {
     super::accounts::check_text("name", name, 64)?;
     let name = name.trim();
     let mut sorted = members.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
     if sorted.len() != members.len() {
-        return Err(AccountError::Invalid("members must be distinct".into()));
+        return Err(Error::invalid("members must be distinct"));
     }
     if !(MIN_GROUP_MEMBERS..=MAX_GROUP_MEMBERS).contains(&sorted.len()) {
-        return Err(AccountError::Invalid(format!(
+        return Err(Error::invalid(format!(
             "a group has {MIN_GROUP_MEMBERS} to {MAX_GROUP_MEMBERS} members"
         )));
     }

@@ -1,10 +1,12 @@
-//! Server policy: lifetimes, limits and the day zone. Defaults follow WeChat (spec §3) and DESIGN §5.
+//! Server policy: lifetimes, limits and the day zone. Defaults follow WeChat (docs/WECHAT.md §3) and docs/DESIGN.md §5.
+
+use std::time::Duration;
 
 use yundong_proto::day::DayZone;
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Idle life of a session_key, extended by use (DESIGN §5.5: 3 days).
+    /// Idle life of a session_key, extended by use (docs/DESIGN.md §5.5: 3 days).
     pub session_ttl: i64,
     /// Life of a `wx.login` code (5 minutes).
     pub code_ttl: i64,
@@ -39,8 +41,8 @@ pub struct Config {
     pub body_limit: usize,
     /// The change feed's timing (see `cache::feed`): a node that has not read the feed for `feed_max_gap` forgets its
     /// caches; events are pruned `feed_retain` after a node saw them as the newest. Real time, not the dev clock.
-    pub feed_max_gap: std::time::Duration,
-    pub feed_retain: std::time::Duration,
+    pub feed_max_gap: Duration,
+    pub feed_retain: Duration,
     /// Per-user quotas on stored content (`service::quotas`): check-ins, share cards, uploaded image bytes.
     pub check_ins_per_minute: i64,
     pub check_ins_per_day: i64,
@@ -50,7 +52,7 @@ pub struct Config {
     /// Wrong admin tokens allowed per client address per minute before 429 (see `admin_auth`).
     pub admin_failure_burst: u32,
     /// The HTTP listener's timeouts and bounds (see `listener`).
-    pub limits: crate::listener::Limits,
+    pub limits: Limits,
     /// Whether requests are recorded in the node's Prometheus metrics.
     pub metrics: bool,
     /// Whether `/metrics` is served on the main listener (else only where `--metrics-listen` puts it).
@@ -90,20 +92,45 @@ impl Default for Config {
             dev_clock: false,
             test_mode: false,
             body_limit: 64 * 1024,
-            feed_max_gap: std::time::Duration::from_secs(60),
-            feed_retain: std::time::Duration::from_secs(120),
+            feed_max_gap: Duration::from_secs(60),
+            feed_retain: Duration::from_secs(120),
             check_ins_per_minute: 20,
             check_ins_per_day: 200,
             share_cards_per_minute: 30,
             share_cards_per_day: 500,
             image_bytes_per_day: 16 << 20,
-            admin_failure_burst: crate::admin_auth::FAILURE_BURST,
-            limits: crate::listener::Limits::default(),
+            admin_failure_burst: FAILURE_BURST,
+            limits: Limits::default(),
             metrics: true,
             metrics_on_main_listener: true,
             journal_size: 100_000,
             journal_max_age: 7 * 86_400,
             quota_clears_per_month: 10,
+        }
+    }
+}
+
+/// Wrong admin tokens allowed per client address per minute, by default.
+pub const FAILURE_BURST: u32 = 10;
+
+/// Limits of the HTTP listener (the server's `listener` module applies them).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub max_header_bytes: usize,
+    pub max_connections: usize,
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_connections: 10_000,
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }

@@ -12,17 +12,18 @@ pub mod model;
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
+use yundong_proto::control::{AppliedApp, AppliedUser, ScenarioApplied};
 use yundong_proto::day::DayZone;
 use yundong_proto::share::{MAX_GROUP_MEMBERS, MIN_GROUP_MEMBERS};
 use yundong_proto::{client::KNOWN_SCOPES, ids, sport};
-use yundong_store::{Plan, PlanApp, PlanCheckIn, PlanUser, Store, StoreError};
+use yundong_store::{Plan, PlanApp, PlanCheckIn, PlanUser, Store};
 
 pub use export::{export, to_yaml};
 pub use model::Scenario;
 
+use crate::accounts::check_text;
+use crate::error::{Error, Result};
 use crate::secrets;
-use crate::service::accounts::check_text;
 
 /// The JSON Schema of a scenario file (served at `GET /admin/v1/scenario/schema`).
 pub const SCHEMA: &str = include_str!("schema.json");
@@ -30,60 +31,19 @@ pub const SCHEMA: &str = include_str!("schema.json");
 /// The largest scenario file accepted, in bytes (a world of a few thousand users with a month of steps).
 pub const MAX_FILE_BYTES: usize = 32 << 20;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ScenarioError {
-    /// The file is not a scenario, or refers to something it does not define, or collides with other data.
-    #[error("{0}")]
-    Invalid(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-fn invalid<T>(message: impl Into<String>) -> Result<T, ScenarioError> {
-    Err(ScenarioError::Invalid(message.into()))
-}
-
-/// What applying a scenario did. Credentials appear only when this apply generated them (shown once).
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-#[derive(utoipa::ToSchema)]
-pub struct Applied {
-    pub apps: Vec<AppliedApp>,
-    pub users: Vec<AppliedUser>,
-    /// Check-ins added (those already there are not added again).
-    pub check_ins_added: usize,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub struct AppliedApp {
-    pub appid: String,
-    pub created: bool,
-    /// The generated secret of an app this apply created without one in the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[cfg_attr(test, derive(serde::Deserialize))]
-pub struct AppliedUser {
-    pub key: String,
-    pub user_id: i64,
-    pub created: bool,
-    /// The generated token of a user this apply created without one in the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
+fn invalid<T>(message: impl Into<String>) -> Result<T> {
+    Err(Error::invalid(message.into()))
 }
 
 /// Read a scenario file (YAML or JSON).
-pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+pub fn parse(text: &str) -> Result<Scenario> {
     if text.len() > MAX_FILE_BYTES {
         return invalid(format!("a scenario file is at most {MAX_FILE_BYTES} bytes"));
     }
     if text.trim().is_empty() {
         return Ok(Scenario::default());
     }
-    serde_yaml_ng::from_str(text).map_err(|e| ScenarioError::Invalid(format!("not a scenario file: {e}")))
+    serde_yaml_ng::from_str(text).map_err(|e| Error::invalid(format!("not a scenario file: {e}")))
 }
 
 /// 32+ URL-safe characters, as client tokens are.
@@ -96,13 +56,7 @@ fn is_secret(s: &str) -> bool {
 }
 
 /// The day start of `days_ago`/`date` (exactly one) at `now`; never after today.
-fn day_of(
-    zone: DayZone,
-    now: i64,
-    days_ago: Option<i64>,
-    date: Option<&str>,
-    what: &str,
-) -> Result<i64, ScenarioError> {
+fn day_of(zone: DayZone, now: i64, days_ago: Option<i64>, date: Option<&str>, what: &str) -> Result<i64> {
     let today = zone.day_start(now);
     let day = match (days_ago, date) {
         (Some(n), None) if (0..=36_500).contains(&n) => today - n * 86_400,
@@ -126,7 +80,7 @@ pub fn resolve(
     now: i64,
     zone: DayZone,
     step_cap: i64,
-) -> Result<(Plan, Vec<String>, Vec<String>), ScenarioError> {
+) -> Result<(Plan, Vec<String>, Vec<String>)> {
     let mut plan = Plan { now, ..Plan::default() };
     let (mut secrets_made, mut tokens_made) = (Vec::new(), Vec::new());
     let mut app_index: HashMap<&str, usize> = HashMap::new();
@@ -157,9 +111,9 @@ pub fn resolve(
                 return invalid(format!("{at}: original_id {o} appears twice"));
             }
         }
-        check_text(&format!("{at}.name"), &a.name, 64).map_err(|e| ScenarioError::Invalid(e.to_string()))?;
+        check_text(&format!("{at}.name"), &a.name, 64)?;
         if let Some(c) = &a.category {
-            check_text(&format!("{at}.category"), c, 64).map_err(|e| ScenarioError::Invalid(e.to_string()))?;
+            check_text(&format!("{at}.category"), c, 64)?;
         }
         if let Some(p) = &a.open_platform
             && (p.is_empty() || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
@@ -181,11 +135,11 @@ pub fn resolve(
         });
         secrets_made.push(secret);
     }
-    let app = |appid: &str, at: &str| -> Result<usize, ScenarioError> {
+    let app = |appid: &str, at: &str| -> Result<usize> {
         app_index
             .get(appid)
             .copied()
-            .ok_or_else(|| ScenarioError::Invalid(format!("{at}: appid {appid} is not among the file's apps")))
+            .ok_or_else(|| Error::invalid(format!("{at}: appid {appid} is not among the file's apps")))
     };
     let mut user_index: HashMap<&str, usize> = HashMap::new();
     let mut tokens = HashSet::new();
@@ -207,7 +161,7 @@ pub fn resolve(
                 return invalid(format!("{at}: the token of {} is another user's too", u.key));
             }
         }
-        check_text(&format!("{at}.nickname"), &u.nickname, 32).map_err(|e| ScenarioError::Invalid(e.to_string()))?;
+        check_text(&format!("{at}.nickname"), &u.nickname, 32)?;
         let token = secrets::user_token();
         plan.users.push(PlanUser {
             key: u.key.clone(),
@@ -219,11 +173,11 @@ pub fn resolve(
         });
         tokens_made.push(token);
     }
-    let user = |key: &str, at: &str| -> Result<usize, ScenarioError> {
+    let user = |key: &str, at: &str| -> Result<usize> {
         user_index
             .get(key)
             .copied()
-            .ok_or_else(|| ScenarioError::Invalid(format!("{at}: no user with key {key:?}")))
+            .ok_or_else(|| Error::invalid(format!("{at}: no user with key {key:?}")))
     };
     // Friends, with each side's "hide".
     let mut pairs: HashMap<(usize, usize), usize> = HashMap::new();
@@ -299,7 +253,7 @@ pub fn resolve(
             let (day, when) = match (&c.at, c.days_ago, &c.date) {
                 (Some(t), None, None) => {
                     let when = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                        .map_err(|_| ScenarioError::Invalid(format!("{at}.at must be an RFC 3339 instant, got {t:?}")))?
+                        .map_err(|_| Error::invalid(format!("{at}.at must be an RFC 3339 instant, got {t:?}")))?
                         .unix_timestamp();
                     if when > now {
                         return invalid(format!("{at}.at is in the future"));
@@ -315,7 +269,7 @@ pub fn resolve(
             let a = match &c.appid {
                 Some(appid) => app(appid, &at)?,
                 None => only_app.ok_or_else(|| {
-                    ScenarioError::Invalid(format!("{at}.appid is needed when the file has not exactly one app"))
+                    Error::invalid(format!("{at}.appid is needed when the file has not exactly one app"))
                 })?,
             };
             let env = c.env.clone().unwrap_or_else(|| "release".into());
@@ -323,8 +277,8 @@ pub fn resolve(
                 return invalid(format!("{at}.env must be release, develop or trial"));
             }
             let list = serde_json::Value::Array(c.record_list.clone());
-            let records = sport::validate_record_list(&list)
-                .map_err(|e| ScenarioError::Invalid(format!("{at}: {}", e.message())))?;
+            let records =
+                sport::validate_record_list(&list).map_err(|e| Error::invalid(format!("{at}: {}", e.message())))?;
             let first = records[0];
             plan.check_ins.push(PlanCheckIn {
                 user: i,
@@ -332,7 +286,7 @@ pub fn resolve(
                 env,
                 day,
                 at: when,
-                records: serde_json::to_string(&records).map_err(|e| ScenarioError::Invalid(e.to_string()))?,
+                records: serde_json::to_string(&records).map_err(|e| Error::invalid(e.to_string()))?,
                 first_type_id: first.type_id,
                 first_unit: first.unit.field().into(),
                 first_value: first.value,
@@ -348,7 +302,7 @@ pub fn resolve(
     let mut names = HashSet::new();
     for (i, g) in scenario.groups.iter().enumerate() {
         let at = format!("groups[{i}]");
-        check_text(&format!("{at}.name"), &g.name, 64).map_err(|e| ScenarioError::Invalid(e.to_string()))?;
+        check_text(&format!("{at}.name"), &g.name, 64)?;
         if !names.insert(g.name.trim()) {
             return invalid(format!("{at}: a second group named {:?}", g.name));
         }
@@ -385,9 +339,9 @@ pub async fn apply(
     now: i64,
     zone: DayZone,
     step_cap: i64,
-) -> Result<Applied, ScenarioError> {
+) -> Result<ScenarioApplied> {
     let (plan, secrets_made, tokens_made) = resolve(scenario, now, zone, step_cap)?;
-    let done = store.apply_scenario(&plan).await?.map_err(ScenarioError::Invalid)?;
+    let done = store.apply_scenario(&plan).await?.map_err(Error::invalid)?;
     let apps = plan
         .apps
         .iter()
@@ -411,7 +365,7 @@ pub async fn apply(
             token: (done.users_created[i] && u.token_hash.is_none()).then_some(token),
         })
         .collect();
-    Ok(Applied {
+    Ok(ScenarioApplied {
         apps,
         users,
         check_ins_added: done.check_ins_added,

@@ -11,8 +11,8 @@ use yundong_proto::day::DayZone;
 use yundong_proto::sport::SportRecord;
 use yundong_store::{Store, World};
 
-use super::ScenarioError;
 use super::model::{App, CheckIn, Grant, Group, Like, Scenario, Steps, User};
+use crate::error::{Error, Result};
 
 /// The comment every export starts with.
 pub const HEADER: &str = "\
@@ -23,13 +23,13 @@ pub const HEADER: &str = "\
 ";
 
 /// The world in `store` as a scenario.
-pub async fn export(store: &Store, zone: DayZone) -> Result<Scenario, ScenarioError> {
+pub async fn export(store: &Store, zone: DayZone) -> Result<Scenario> {
     Ok(build(store.read_world().await?, zone))
 }
 
 /// The scenario as YAML, after [`HEADER`].
-pub fn to_yaml(scenario: &Scenario) -> Result<String, ScenarioError> {
-    let body = serde_yaml_ng::to_string(scenario).map_err(|e| ScenarioError::Invalid(e.to_string()))?;
+pub fn to_yaml(scenario: &Scenario) -> Result<String> {
+    let body = serde_yaml_ng::to_string(scenario).map_err(|e| Error::invalid(e.to_string()))?;
     Ok(format!("{HEADER}{body}"))
 }
 

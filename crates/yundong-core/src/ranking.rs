@@ -1,4 +1,5 @@
-//! The WeRun ranking, likes and detail page (DESIGN §5.11): who a viewer sees, in what order, and what each row shows.
+//! The WeRun ranking, likes and detail page (docs/DESIGN.md §5.11): who a viewer sees, in what order, and what each row
+//! shows.
 //!
 //! Rules, decided here and asserted by `tests/api/ranking.rs`:
 //!
@@ -17,45 +18,30 @@
 //!   viewer alone can list who liked their own row.
 //! * **Detail.** 31 days of steps and the shown check-ins of those days, for oneself or for a friend on one's ranking.
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use yundong_proto::client::ok;
 use yundong_proto::day::DayZone;
 use yundong_proto::werun_social::{
     CheckInView, Cover, DETAIL_CHECKINS_DEFAULT, DETAIL_CHECKINS_MAX, DayStep, DetailResponse, LikeResponse, Liker,
     LikesResponse, RankingEntry, RankingResponse, RecordView,
 };
-use yundong_store::{RankingRow, Store, StoreError, UserRow};
+use yundong_store::{RankingRow, Store, UserRow};
 
+use crate::Core;
 use crate::cache::Loaded;
-use crate::state::AppState;
-
-/// A social call's failure: a reason for `<api>:fail <reason>`, or storage.
-#[derive(Debug)]
-pub enum SocialError {
-    Fail(String),
-    Store(StoreError),
-}
-
-impl From<StoreError> for SocialError {
-    fn from(e: StoreError) -> Self {
-        SocialError::Store(e)
-    }
-}
-
-fn fail(reason: impl Into<String>) -> SocialError {
-    SocialError::Fail(reason.into())
-}
-
-pub const WERUN_OFF: &str = "werun off";
+use crate::error::{Error, Result};
+use yundong_proto::reason::Reason;
 
 /// The day a call names: `date` (`YYYY-MM-DD`, inside the 31-day window of `now`) or today.
-pub fn resolve_day(zone: DayZone, now: i64, date: Option<&str>) -> Result<i64, SocialError> {
+pub fn resolve_day(zone: DayZone, now: i64, date: Option<&str>) -> Result<i64> {
     let Some(date) = date else {
         return Ok(zone.day_start(now));
     };
-    let day = zone.parse_date(date).ok_or_else(|| fail("date must be YYYY-MM-DD"))?;
+    let day = zone
+        .parse_date(date)
+        .ok_or_else(|| Error::invalid("date must be YYYY-MM-DD"))?;
     if !zone.in_window(day, now) {
-        return Err(fail("date must be within the last 31 days"));
+        return Err(Error::invalid("date must be within the last 31 days"));
     }
     Ok(day)
 }
@@ -83,9 +69,9 @@ pub fn rank(mut rows: Vec<RankingRow>) -> Vec<RankingEntry> {
 }
 
 /// The viewer's ranking for `day` (already resolved with [`resolve_day`]).
-pub async fn ranking(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -> Result<RankingResponse, SocialError> {
+pub async fn ranking(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -> Result<RankingResponse> {
     if !viewer.werun {
-        return Err(fail(WERUN_OFF));
+        return Err(Error::from(Reason::WeRunOff));
     }
     let ranking = rank(store.ranking_rows(viewer.id, day).await?);
     let cover = ranking.first().filter(|r| r.steps > 0).map(|r| Cover {
@@ -108,16 +94,19 @@ pub async fn ranking(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -
 /// [`ranking`] for the viewer with this id, as the JSON of its answer: from this node's cache when nothing it depends
 /// on (the viewer and everyone the viewer lists as a friend) changed since it was read, else computed and kept.
 /// Failures (`werun off`) are not cached.
-pub async fn ranking_json(state: &AppState, viewer_id: i64, day: i64) -> Result<Bytes, SocialError> {
+pub async fn ranking_json(state: &Core, viewer_id: i64, day: i64) -> Result<Bytes> {
     let (cache, store) = (&state.cache, &state.store);
     let load = || async move {
-        let viewer = store.user_by_id(viewer_id).await?.ok_or_else(|| fail("unknown user"))?;
+        let viewer = store
+            .user_by_id(viewer_id)
+            .await?
+            .ok_or_else(|| Error::from(Reason::UnknownUser))?;
         let answer = ranking(store, state.config.day_zone, &viewer, day).await?;
         let mut deps = store.friend_ids(viewer_id).await?;
         deps.push(viewer_id);
-        let json = Bytes::from(serde_json::to_vec(&answer).map_err(|_| fail("unencodable ranking"))?);
+        let json = Bytes::from(serde_json::to_vec(&answer).map_err(|_| Error::from(Reason::SystemError))?);
         let cost = json.len() + deps.len() * 8 + 128;
-        Ok::<_, SocialError>(Loaded {
+        Ok::<_, Error>(Loaded {
             value: json,
             deps,
             cost,
@@ -136,15 +125,15 @@ pub async fn like(
     day: i64,
     liked: Option<bool>,
     now: i64,
-) -> Result<LikeResponse, SocialError> {
+) -> Result<LikeResponse> {
     if !viewer.werun {
-        return Err(fail(WERUN_OFF));
+        return Err(Error::from(Reason::WeRunOff));
     }
     if target == viewer.id {
-        return Err(fail("cannot like yourself"));
+        return Err(Error::from(Reason::CannotLikeYourself));
     }
     if store.visible_friend(viewer.id, target).await?.is_none() {
-        return Err(fail("not in your ranking"));
+        return Err(Error::from(Reason::NotInRanking));
     }
     let (liked, likes) = store.set_like(viewer.id, target, day, liked, now).await?;
     Ok(LikeResponse {
@@ -157,9 +146,9 @@ pub async fn like(
 }
 
 /// Who liked the viewer's own row of `day` (the list behind one's own like count).
-pub async fn likers(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -> Result<LikesResponse, SocialError> {
+pub async fn likers(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -> Result<LikesResponse> {
     if !viewer.werun {
-        return Err(fail(WERUN_OFF));
+        return Err(Error::from(Reason::WeRunOff));
     }
     let likers = store
         .likers(viewer.id, day)
@@ -186,16 +175,16 @@ pub async fn detail(
     target: Option<i64>,
     page: (Option<i64>, Option<i64>),
     now: i64,
-) -> Result<DetailResponse, SocialError> {
+) -> Result<DetailResponse> {
     let (limit, cursor) = page;
     let limit = limit.unwrap_or(DETAIL_CHECKINS_DEFAULT);
     if !(1..=DETAIL_CHECKINS_MAX).contains(&limit) {
-        return Err(fail(format!(
+        return Err(Error::invalid(format!(
             "invalid checkins_limit: must be 1 to {DETAIL_CHECKINS_MAX}"
         )));
     }
     if !viewer.werun {
-        return Err(fail(WERUN_OFF));
+        return Err(Error::from(Reason::WeRunOff));
     }
     let subject = match target {
         None => viewer.clone(),
@@ -203,7 +192,7 @@ pub async fn detail(
         Some(id) => store
             .visible_friend(viewer.id, id)
             .await?
-            .ok_or_else(|| fail("not visible"))?,
+            .ok_or_else(|| Error::from(Reason::NotVisible))?,
     };
     let window = zone.window(now);
     let (first, last) = (window[0], window[window.len() - 1]);

@@ -5,6 +5,7 @@
 //! An entry remembers its stamp and the users it depends on; it is used only while none of them changed since.
 //! Memory is bounded by a budget per map: reaching it empties the map (entries reload on demand).
 
+pub mod accounts;
 pub mod feed;
 
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use yundong_store::{Gate, Store, StoreError};
 
 use crate::config::Config;

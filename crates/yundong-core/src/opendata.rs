@@ -1,5 +1,5 @@
-//! Producing encrypted open data (spec §2): JSON with a watermark, AES-128-CBC under the user's current session_key
-//! with a fresh iv, and a cloudID that `/wxa/getopendata` exchanges for the same data for 5 minutes.
+//! Producing encrypted open data (docs/WECHAT.md §2): JSON with a watermark, AES-128-CBC under the user's current
+//! session_key with a fresh iv, and a cloudID that `/wxa/getopendata` exchanges for the same data for 5 minutes.
 //!
 //! A cloudID carries its data itself, sealed under the deployment's cloud key (kept in the database, so every node
 //! has it): `27_` + base64url(version ‖ iv ‖ AES-128-CBC(app id, expiry, data) ‖ HMAC-SHA256 tag). Issuing one
@@ -12,8 +12,8 @@ use yundong_proto::crypto;
 use yundong_proto::werun::{StepInfo, Watermark, WeRunData};
 use yundong_store::{AppRow, DayTotal};
 
+use crate::Core;
 use crate::secrets;
-use crate::state::AppState;
 
 /// What a `wx.*` open-data call returns, as bytes: the three strings are their encodings.
 pub struct Sealed {
@@ -57,7 +57,7 @@ impl Sealed {
 }
 
 /// Encrypt `data` under `session_key`, with a cloudID that carries it.
-pub fn seal<T: Serialize>(state: &AppState, app: &AppRow, session_key: &str, data: &T) -> Option<Sealed> {
+pub fn seal<T: Serialize>(state: &Core, app: &AppRow, session_key: &str, data: &T) -> Option<Sealed> {
     let plain = serde_json::to_string(data).ok()?;
     let content = cloud_content(plain.as_bytes(), Body::Json);
     seal_plain(state, app, session_key, &plain, &content)
@@ -65,13 +65,13 @@ pub fn seal<T: Serialize>(state: &AppState, app: &AppRow, session_key: &str, dat
 
 /// [`seal`] for WeRun data, whose cloudID carries the steps in binary (a tenth of the JSON's size): the JSON is
 /// rebuilt from it, byte for byte, when the cloudID is exchanged.
-pub fn seal_werun(state: &AppState, app: &AppRow, session_key: &str, data: &WeRunData) -> Option<Sealed> {
+pub fn seal_werun(state: &Core, app: &AppRow, session_key: &str, data: &WeRunData) -> Option<Sealed> {
     let plain = werun_json(data);
     let content = cloud_content(&werun_binary(data), Body::WeRun);
     seal_plain(state, app, session_key, &plain, &content)
 }
 
-fn seal_plain(state: &AppState, app: &AppRow, session_key: &str, plain: &str, content: &[u8]) -> Option<Sealed> {
+fn seal_plain(state: &Core, app: &AppRow, session_key: &str, plain: &str, content: &[u8]) -> Option<Sealed> {
     let key = crypto::decode_b64(crypto::Field::SessionKey, session_key).ok()?;
     let key = <[u8; 16]>::try_from(key.as_slice()).ok()?;
     let iv = secrets::key16();
