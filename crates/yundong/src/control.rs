@@ -32,6 +32,7 @@ pub enum ScenarioCommand {
     },
     /// Write the current state as a scenario file (YAML) to standard output, or to --output.
     Export {
+        /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -62,6 +63,7 @@ impl WorldArgs {
 pub enum ClockCommand {
     /// The deployment's clock: now and the offset from system time.
     Show {
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -69,7 +71,9 @@ pub enum ClockCommand {
     },
     /// Move the deployment's clock forward by SECONDS.
     Advance {
+        /// Seconds to move forward (0 to 31622400).
         seconds: i64,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -77,7 +81,9 @@ pub enum ClockCommand {
     },
     /// Move the deployment's clock forward to AT (RFC 3339, e.g. 2026-11-20T08:00:00+08:00).
     Set {
+        /// The instant to move to, RFC 3339; not before the deployment's now.
         at: String,
+        /// Print the result as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -98,6 +104,7 @@ pub struct ResetArgs {
     /// Confirm: a reset deletes every user and all they did.
     #[arg(long)]
     pub yes: bool,
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

@@ -64,6 +64,7 @@ pub async fn apply_scenario(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `json` (default) or `yaml` (the text `yundong scenario export` writes).

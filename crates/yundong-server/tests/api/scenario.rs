@@ -355,5 +355,14 @@ async fn the_scenario_endpoints_need_the_admin_token_and_are_in_the_openapi_docu
     assert_eq!(status, 400, "{v}");
     let (status, v) = apply(&s, "\u{0}\u{1}: [").await;
     assert_eq!(status, 400, "{v}");
+    // A file of up to 32 MiB is read (far above the API's 64 KiB); beyond, a 413 in the admin format.
+    let (status, v) = apply(&s, &format!("# {}\n", "x".repeat(100 * 1024))).await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = apply(&s, &"#".repeat(33 << 20)).await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{v}"
+    );
     let _ = json!({});
 }
