@@ -56,6 +56,8 @@ log "npm ci"
 source "$ROOT/conformance/lib/server.sh"
 yd_binary || die "cannot build or find the yundong binary"
 BIN="$YD_BIN"
+# console.test.mjs starts private servers of its own (it resets one).
+export YUNDONG_BIN_PATH="$(cd "$ROOT" && realpath "$BIN")"
 
 # 4. A fresh server on a free loopback port; always stopped on exit.
 DATA="$(mktemp -d "${TMPDIR:-/tmp}/yundong-browser.XXXXXX")"

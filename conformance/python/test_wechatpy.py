@@ -20,7 +20,7 @@ import wechatpy
 from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
 from wechatpy.crypto import WeChatWxaCrypto
-from wechatpy.exceptions import InvalidAppIdException, WeChatClientException
+from wechatpy.exceptions import APILimitedException, InvalidAppIdException, WeChatClientException
 
 import ydharness as yd
 
@@ -273,6 +273,49 @@ def _():
     payload = yd.get_werun_data(u, APPID)
     data = WeChatWxaCrypto(sess["session_key"], payload["iv"], APPID).decrypt_message(payload["encryptedData"])
     yd.check_werun(data, APPID, exp, STARTED)
+
+
+@check("fault -1 on jscode2session: WeChatClientException -1, and the retry with the same code succeeds")
+def _():
+    rule = yd.add_fault({"path": "/sns/jscode2session", "appid": APPID, "errcode": -1, "times": 1})
+    code = yd.wx_login(user, APPID)
+    e = expect_errcode(-1, client.wxa.code_to_session, code)
+    assert "system error" in str(e.errmsg), e.errmsg
+    sess = client.wxa.code_to_session(code)
+    assert sess["session_key"], "the faulted call did not use up the code"
+    faulted = yd.requests_since(0, path="/sns/jscode2session", errcode=-1)
+    assert [c["fault_id"] for c in faulted][-1] == rule["fault_id"], faulted
+
+
+@check("fault 45009 on jscode2session: wechatpy raises APILimitedException carrying 45009")
+def _():
+    yd.add_fault({"path": "/sns/jscode2session", "appid": APPID, "errcode": 45009, "times": 1})
+    code = yd.wx_login(user, APPID)
+    try:
+        client.wxa.code_to_session(code)
+    except APILimitedException as e:
+        assert e.errcode == 45009, (e.errcode, e.errmsg)
+    else:
+        raise AssertionError("no APILimitedException")
+    assert client.wxa.code_to_session(code)["openid"]
+
+
+@check("fault 40001 on a call with access_token: wechatpy fetches a new token and retries, and succeeds")
+def _():
+    old = client.access_token
+    since = yd.last_request_id()
+    rule = yd.add_fault({"path": "/sns/jscode2session", "appid": APPID, "errcode": 40001, "times": 1})
+    code = yd.wx_login(user, APPID)
+    sess = client.wxa.code_to_session(code)
+    assert sess["session_key"], sess
+    calls = [(c["path"], c["errcode"], c["fault_id"]) for c in yd.requests_since(since)
+             if c["path"] in ("/sns/jscode2session", "/cgi-bin/token")]
+    assert calls == [
+        ("/sns/jscode2session", 40001, rule["fault_id"]),
+        ("/cgi-bin/token", None, None),
+        ("/sns/jscode2session", None, None),
+    ], calls
+    assert client.access_token != old, "the refreshed token is in use"
 
 
 passed = sum(ok for _, ok in results)

@@ -29,6 +29,26 @@ def _call(method, path, token, body=None):
         return json.loads(res.read())
 
 
+def add_fault(rule):
+    """POST /admin/v1/faults (issue 13) -> the rule with its fault_id."""
+    return _call("POST", "admin/v1/faults", ADMIN_TOKEN, rule)
+
+
+def requests_since(after=0, **filters):
+    """GET /admin/v1/requests: the journaled calls after the id `after`, oldest first."""
+    query = "&".join([f"after={after}"] + [f"{k}={v}" for k, v in filters.items()])
+    return _call("GET", "admin/v1/requests?" + query, ADMIN_TOKEN)["requests"]
+
+
+def last_request_id():
+    calls = _call("GET", "admin/v1/requests?limit=1000", ADMIN_TOKEN)["requests"]
+    after = calls[-1]["id"] if calls else 0
+    while len(calls) == 1000:
+        calls = requests_since(after, limit=1000)
+        after = calls[-1]["id"] if calls else after
+    return after
+
+
 def create_app(name):
     """-> {appid, secret, original_id, ...}"""
     app = _call("POST", "admin/v1/apps", ADMIN_TOKEN, {"name": name})

@@ -61,6 +61,8 @@ pub struct Config {
     /// the age after which rows are dropped (7 days: WeChat keeps rids 7 days). Docs: docs/WECHAT.md.
     pub journal_size: i64,
     pub journal_max_age: i64,
+    /// Whether client API calls are journaled too (`--journal-client`); faulted client calls always are.
+    pub journal_client: bool,
     /// Quota clears per app per calendar month (`/cgi-bin/clear_quota` and `/v2` together; WeChat: 10) → 48006.
     pub quota_clears_per_month: i64,
 }
@@ -105,6 +107,7 @@ impl Default for Config {
             metrics_on_main_listener: true,
             journal_size: 100_000,
             journal_max_age: 7 * 86_400,
+            journal_client: false,
             quota_clears_per_month: 10,
         }
     }

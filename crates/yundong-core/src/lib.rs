@@ -15,6 +15,7 @@ pub mod error;
 pub mod opendata;
 pub mod quotas;
 pub mod ranking;
+pub mod ranking_page;
 pub mod scenario;
 pub mod secrets;
 pub mod sessions;

@@ -125,10 +125,10 @@ pub fn werun_data(app: &AppRow, window: &[i64], totals: &[DayTotal], now: i64) -
     }
 }
 
-/// Version 2 seals `app id (i64 BE) ‖ expiry (i64 BE) ‖ body kind (u8) ‖ body`; version 1 sealed a JSON
-/// [`CloudIdContent`] (still opened, so cloudIDs issued before an upgrade keep working for their five minutes).
+/// Version 2 seals `app id (i64 BE) ‖ expiry (i64 BE) ‖ body kind (u8) ‖ body`. Version 1 (sealed JSON, before
+/// 0.2) is no longer opened: a cloudID lives five minutes, so an upgrade voids at most those issued in the five
+/// minutes before it, and the back end asks for a fresh one as it would after any expiry.
 const CLOUD_ID_VERSION: u8 = 2;
-const CLOUD_ID_V1: u8 = 1;
 const TAG_LEN: usize = 16;
 
 /// How a version-2 cloudID carries its data.
@@ -259,7 +259,7 @@ fn seal_cloud_body(key: &[u8; 32], app_id: i64, expires_at: i64, content: &[u8])
 /// Open a cloudID sealed by this deployment; `None` when it is malformed, forged or altered.
 pub fn open_cloud_id(key: &[u8; 32], cloud_id: &str) -> Option<CloudIdContent> {
     let body = URL_SAFE_NO_PAD.decode(cloud_id.strip_prefix("27_")?).ok()?;
-    if body.len() < 1 + 16 + 16 + TAG_LEN || ![CLOUD_ID_VERSION, CLOUD_ID_V1].contains(&body[0]) {
+    if body.len() < 1 + 16 + 16 + TAG_LEN || body[0] != CLOUD_ID_VERSION {
         return None;
     }
     let (signed, tag) = body.split_at(body.len() - TAG_LEN);
@@ -268,9 +268,6 @@ pub fn open_cloud_id(key: &[u8; 32], cloud_id: &str) -> Option<CloudIdContent> {
         return None;
     }
     let plain = crypto::decrypt_raw(&enc, &signed[1..17], &signed[17..]).ok()?;
-    if body[0] == CLOUD_ID_V1 {
-        return serde_json::from_slice(&plain).ok();
-    }
     let (head, content) = plain.split_at_checked(16)?;
     let (&kind, data) = content.split_first()?;
     let data = match kind {
@@ -384,24 +381,10 @@ mod tests {
         assert_eq!(open_cloud_id(&key, &id).map(|c| c.data), Some(json.clone()));
         assert!(id.len() < json.len() / 3, "{} vs {}", id.len(), json.len());
         assert_eq!(werun_from_binary(&werun_binary(&data)[..10]), None, "truncated");
-        // A version-1 cloudID (JSON inside) still opens.
-        let v1 = {
-            let content = serde_json::to_vec(&CloudIdContent {
-                app_id: 42,
-                expires_at: 1_000,
-                data: "{}".into(),
-            })
-            .unwrap();
-            let (enc, mac_key) = split_key(&key);
-            let iv = [3u8; 16];
-            let mut body = vec![CLOUD_ID_V1];
-            body.extend_from_slice(&iv);
-            body.extend_from_slice(&crypto::encrypt_raw(&enc, &iv, &content));
-            let tag = crypto::hmac_sha256(mac_key, &body);
-            body.extend_from_slice(&tag[..TAG_LEN]);
-            format!("27_{}", URL_SAFE_NO_PAD.encode(body))
-        };
-        assert_eq!(open_cloud_id(&key, &v1).map(|c| c.data), Some("{}".to_owned()));
+        // Only version 2 opens: the same body under another version byte is refused.
+        let mut other = URL_SAFE_NO_PAD.decode(id.strip_prefix("27_").unwrap()).unwrap();
+        other[0] = 1;
+        assert!(open_cloud_id(&key, &format!("27_{}", URL_SAFE_NO_PAD.encode(other))).is_none());
         for junk in ["", "27_", "27_!!", "28_abc", "27_AAAA"] {
             assert!(open_cloud_id(&key, junk).is_none(), "{junk}");
         }

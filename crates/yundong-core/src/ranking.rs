@@ -18,7 +18,6 @@
 //!   viewer alone can list who liked their own row.
 //! * **Detail.** 31 days of steps and the shown check-ins of those days, for oneself or for a friend on one's ranking.
 
-use bytes::Bytes;
 use yundong_proto::client::ok;
 use yundong_proto::day::DayZone;
 use yundong_proto::werun_social::{
@@ -27,8 +26,6 @@ use yundong_proto::werun_social::{
 };
 use yundong_store::{RankingRow, Store, UserRow};
 
-use crate::Core;
-use crate::cache::Loaded;
 use crate::error::{Error, Result};
 use yundong_proto::reason::Reason;
 
@@ -68,7 +65,8 @@ pub fn rank(mut rows: Vec<RankingRow>) -> Vec<RankingEntry> {
     out
 }
 
-/// The viewer's ranking for `day` (already resolved with [`resolve_day`]).
+/// The viewer's whole ranking for `day` (already resolved with [`resolve_day`]), straight from SQL: the reference
+/// that [`crate::ranking_page`] (what requests run, from this node's index) is checked against.
 pub async fn ranking(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -> Result<RankingResponse> {
     if !viewer.werun {
         return Err(Error::from(Reason::WeRunOff));
@@ -79,41 +77,23 @@ pub async fn ranking(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -
         nickname: r.nickname.clone(),
         steps: r.steps,
     });
-    let my_rank = ranking.iter().find(|r| r.user_id == viewer.id).map_or(0, |r| r.rank);
+    let me = ranking
+        .iter()
+        .find(|r| r.user_id == viewer.id)
+        .cloned()
+        .ok_or_else(|| Error::from(Reason::UnknownUser))?;
     Ok(RankingResponse {
         err_msg: ok("ranking"),
         date: zone.format_date(day),
         timestamp: day,
         join_ranking: viewer.join_ranking,
-        my_rank,
+        my_rank: me.rank,
         cover,
+        total: ranking.len() as i64,
         ranking,
+        me,
+        next_cursor: None,
     })
-}
-
-/// [`ranking`] for the viewer with this id, as the JSON of its answer: from this node's cache when nothing it depends
-/// on (the viewer and everyone the viewer lists as a friend) changed since it was read, else computed and kept.
-/// Failures (`werun off`) are not cached.
-pub async fn ranking_json(state: &Core, viewer_id: i64, day: i64) -> Result<Bytes> {
-    let (cache, store) = (&state.cache, &state.store);
-    let load = || async move {
-        let viewer = store
-            .user_by_id(viewer_id)
-            .await?
-            .ok_or_else(|| Error::from(Reason::UnknownUser))?;
-        let answer = ranking(store, state.config.day_zone, &viewer, day).await?;
-        let mut deps = store.friend_ids(viewer_id).await?;
-        deps.push(viewer_id);
-        let json = Bytes::from(serde_json::to_vec(&answer).map_err(|_| Error::from(Reason::SystemError))?);
-        let cost = json.len() + deps.len() * 8 + 128;
-        Ok::<_, Error>(Loaded {
-            value: json,
-            deps,
-            cost,
-        })
-    };
-    let entry = cache.rankings.get_or_load(&cache.feed, (viewer_id, day), load).await?;
-    Ok(entry.value.clone())
 }
 
 /// Like, unlike (`liked`) or toggle (`None`) the viewer's like of `target`'s row for `day`.

@@ -162,10 +162,11 @@ pub struct ShareMiniProgramMessageRequest {
     /// Card description, at most 1024 bytes.
     #[serde(default)]
     pub description: Option<String>,
-    /// Thumbnail: a `wxfile://` path the sender uploaded with `POST /client/v1/files`; never a network URL.
+    /// Thumbnail: a `wxfile://` path the sender uploaded with `POST /client/v1/files`, or a code-package image path
+    /// (`/pages/thumb.png`; the card then shows a placeholder, see `share_paths`); never a network URL.
     #[serde(rename = "imagePath")]
     pub image_path: String,
-    /// Fallback web page for old clients: an http(s) URL.
+    /// Fallback web page for old clients: an http(s) URL, or a scheme-less one (`www.qq.com`) stored with `https://`.
     #[serde(rename = "webpageUrl")]
     pub webpage_url: String,
     /// When true, opening the card from a group yields a shareTicket. `"true"`/`"false"` strings are accepted:
@@ -330,27 +331,12 @@ impl ShareMiniProgramMessageRequest {
                 ));
             }
         }
-        let lower = self.image_path.to_ascii_lowercase();
-        if lower.starts_with("http://") || lower.starts_with("https://") {
-            return Err(ParamError::rule(
-                "imagePath",
-                "network images are not supported: upload the image and pass its wxfile:// path",
-            ));
-        }
-        if self.image_path.is_empty() {
-            return Err(ParamError::rule("imagePath", "required"));
-        }
-        if temp_file_name(&self.image_path).is_none() {
-            return Err(ParamError::rule(
-                "imagePath",
-                "must be a wxfile://tmp_….png|jpg path returned by uploadFile",
-            ));
-        }
+        crate::share_paths::image_source(&self.image_path).map_err(|r| ParamError::rule("imagePath", r))?;
         if self.webpage_url.is_empty() {
             return Err(ParamError::rule("webpageUrl", "required"));
         }
         at_most("webpageUrl", &self.webpage_url, MAX_URL_BYTES)?;
-        check_web_url(&self.webpage_url).map_err(|r| ParamError::rule("webpageUrl", r))?;
+        crate::share_paths::web_url(&self.webpage_url).map_err(|r| ParamError::rule("webpageUrl", r))?;
         if !(0..=2).contains(&self.miniprogram_type) {
             return Err(ParamError::rule(
                 "miniprogramType",
@@ -625,7 +611,8 @@ mod tests {
                 false,
                 Box::new(|v| v["imagePath"] = json!("wxfile://tmp_x.png")),
             ),
-            ("imagePath", false, Box::new(|v| v["imagePath"] = json!("/img/a.png"))),
+            ("imagePath", false, Box::new(|v| v["imagePath"] = json!("/img/a.gif"))),
+            ("imagePath", false, Box::new(|v| v["imagePath"] = json!("/../a.png"))),
             ("webpageUrl", false, Box::new(|v| v["webpageUrl"] = json!("ftp://x"))),
             ("webpageUrl", false, Box::new(|v| v["webpageUrl"] = json!("https:///x"))),
             (

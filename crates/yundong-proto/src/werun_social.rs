@@ -129,7 +129,7 @@ pub struct ShareToWeRunResponse {
     pub record_list: Vec<RecordView>,
 }
 
-/// `GET /client/v1/werun/ranking?date=YYYY-MM-DD` (default today).
+/// `GET /client/v1/werun/ranking?date=YYYY-MM-DD&limit=50&cursor=…` (default today, the first 50 rows).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
@@ -137,7 +137,16 @@ pub struct RankingQuery {
     /// A local day within the 31-day window, `YYYY-MM-DD`; default today.
     #[serde(default)]
     pub date: Option<String>,
+    /// Rows per page, 1 to [`RANKING_PAGE_MAX`]; default [`RANKING_PAGE_DEFAULT`].
+    #[serde(default)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page (opaque); absent for the first page.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
+
+pub const RANKING_PAGE_DEFAULT: i64 = 50;
+pub const RANKING_PAGE_MAX: i64 = 200;
 
 /// One row of the ranking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,8 +191,14 @@ pub struct RankingResponse {
     pub my_rank: i64,
     /// The first row, or null when nobody on the ranking has a step that day.
     pub cover: Option<Cover>,
-    /// Steps descending; equal steps by user_id ascending.
+    /// One page of rows: steps descending; equal steps by user_id ascending. The first page starts at rank 1.
     pub ranking: Vec<RankingEntry>,
+    /// The viewer's own row (also on whichever page holds it).
+    pub me: RankingEntry,
+    /// Rows on the whole ranking (the viewer included).
+    pub total: i64,
+    /// Pass as `cursor` for the rows after this page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Like or unlike a ranking row. Without `liked` the like is toggled; with it, set (a retry-safe form).

@@ -8,6 +8,7 @@ pub mod admin_auth;
 pub mod client;
 pub mod error;
 pub mod extract;
+pub mod faults;
 mod http;
 pub mod journal;
 pub mod listener;

@@ -102,7 +102,7 @@ pub async fn run(
             let answer = app.clone().oneshot(req);
             let caches = caches.clone();
             async move {
-                match &caches {
+                let res = match &caches {
                     // A node that follows the deployment's clock syncs on arrival, so the handler's first reading of
                     // the clock already has an offset moved through any node (the read is shared with the caches').
                     Some(c) if c.feed.follows_clock() => {
@@ -115,6 +115,13 @@ pub async fn run(
                     }
                     Some(c) => c.feed.scope(answer).await,
                     None => answer.await,
+                };
+                // A fault rule with `drop: true`: an error from the service makes hyper close the connection
+                // without writing an answer.
+                match res {
+                    Ok(res) if res.extensions().get::<crate::faults::DropConnection>().is_some() => Err(Dropped),
+                    Ok(res) => Ok(res),
+                    Err(never) => match never {},
                 }
             }
         });
@@ -142,6 +149,18 @@ pub async fn run(
     }
     Ok(())
 }
+
+/// Why a connection was closed without an answer: a fault rule said so.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a fault rule")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 /// Raise this process's open-file soft limit to its hard limit; the soft limit now in force (`None` when unknown).
 pub fn raise_open_file_limit() -> Option<u64> {

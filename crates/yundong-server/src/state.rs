@@ -31,6 +31,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// This node's request-journal writer.
     pub journal: Journal,
+    /// This node's copy of the deployment's fault rules.
+    pub faults: Arc<crate::faults::Faults>,
 }
 
 impl Deref for AppState {
@@ -53,6 +55,7 @@ impl AppState {
         AppState {
             metrics: Arc::new(Metrics::new(core.store.clone(), core.cache.clone(), step_metrics)),
             journal,
+            faults: Arc::default(),
             core,
             admin_token,
             admin_failures: Arc::default(),

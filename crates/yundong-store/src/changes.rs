@@ -8,6 +8,8 @@
 //! above it may commit later, so the next read takes every event from the horizon on. Events can be read twice, never
 //! missed; applying one twice only costs a reload.
 
+use std::collections::HashMap;
+
 use sqlx::{AnyConnection, Row};
 
 use crate::{Backend, Result, Store, StoreError};
@@ -15,9 +17,9 @@ use crate::{Backend, Result, Store, StoreError};
 /// The user id that stands for "every user" in the feed (bulk loads append it).
 pub const EVERYONE: i64 = 0;
 
-/// Where a node stands in the feed.
+/// Where a reader stands in the feed (opaque outside the store).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cursor {
+enum Cursor {
     /// Not read yet: the first read finds the current position (on PostgreSQL with the events at or above the
     /// horizon, which later reads return again: a reader marks them as seen without applying them).
     Start,
@@ -29,29 +31,38 @@ pub enum Cursor {
 
 /// One event: a write concerning a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Event {
-    pub id: i64,
+struct Event {
+    id: i64,
     /// The user concerned, or [`EVERYONE`].
-    pub user_id: i64,
+    user_id: i64,
     /// PostgreSQL: the writing transaction's id (an event is read again while its xid is at or above the horizon).
-    pub xid: Option<u64>,
+    xid: Option<u64>,
 }
 
-/// One read of the feed.
+/// One read of the feed, as the engine returned it.
+struct Read {
+    /// Where the next read starts.
+    cursor: Cursor,
+    /// Events since the previous cursor; on PostgreSQL also ones read before whose transaction id is still at or
+    /// above the old horizon (the reader skips those by id).
+    events: Vec<Event>,
+    top_id: i64,
+}
+
+/// What a read of the feed learnt: the users concerned by changes committed since the reader's previous read, each
+/// change reported once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Changes {
-    /// Where the next read starts.
-    pub cursor: Cursor,
-    /// Events since the previous cursor; on PostgreSQL also ones read before whose transaction id is still at or
-    /// above the old horizon (callers skip those by id).
-    pub events: Vec<Event>,
+    /// The users concerned (with repeats; [`EVERYONE`] for a bulk change). Empty on a reader's first read, which
+    /// only finds its position.
+    pub users: Vec<i64>,
     /// The highest event id at the time of the read, for pruning.
     pub top_id: i64,
 }
 
 impl Cursor {
     /// PostgreSQL: the horizon as a number (events with a lower xid will never be read again).
-    pub fn horizon(&self) -> Option<u64> {
+    fn horizon(&self) -> Option<u64> {
         match self {
             Cursor::Horizon(h) => h.parse().ok(),
             _ => None,
@@ -82,23 +93,49 @@ pub struct FeedReader {
     store: Store,
     /// Detached from the pool: the pool neither counts it nor waits for it when it closes.
     conn: Option<AnyConnection>,
+    cursor: Cursor,
+    /// PostgreSQL: events reported whose transaction id is still at or above the horizon (id → xid), so that each is
+    /// reported once; forgotten when the horizon passes them.
+    seen: HashMap<i64, u64>,
 }
 
 impl FeedReader {
-    pub async fn read(&mut self, cursor: &Cursor) -> Result<Changes> {
+    /// The changes committed since the previous read (none on the first, which finds the position).
+    pub async fn read(&mut self) -> Result<Changes> {
         let conn = match &mut self.conn {
             Some(conn) => conn,
             None => self.conn.insert(self.store.pool.acquire().await?.detach()),
         };
-        let read = read_on(conn, self.store.backend, cursor).await;
-        if read.is_err() {
-            self.conn = None;
+        let read = match read_on(conn, self.store.backend, &self.cursor).await {
+            Ok(read) => read,
+            Err(e) => {
+                self.conn = None;
+                return Err(e);
+            }
+        };
+        let first = self.cursor == Cursor::Start;
+        let seen = &mut self.seen;
+        let mut users: Vec<i64> = read
+            .events
+            .iter()
+            .filter(|e| e.xid.is_none_or(|xid| seen.insert(e.id, xid).is_none()))
+            .map(|e| e.user_id)
+            .collect();
+        if first {
+            users.clear();
         }
-        read
+        if let Some(horizon) = read.cursor.horizon() {
+            seen.retain(|_, xid| *xid >= horizon);
+        }
+        self.cursor = read.cursor;
+        Ok(Changes {
+            users,
+            top_id: read.top_id,
+        })
     }
 }
 
-async fn read_on(db: &mut AnyConnection, backend: Backend, cursor: &Cursor) -> Result<Changes> {
+async fn read_on(db: &mut AnyConnection, backend: Backend, cursor: &Cursor) -> Result<Read> {
     match (backend, cursor) {
         (Backend::Sqlite, Cursor::Start) | (Backend::Sqlite, Cursor::Id(_)) => {
             let after = match cursor {
@@ -115,7 +152,7 @@ async fn read_on(db: &mut AnyConnection, backend: Backend, cursor: &Cursor) -> R
             .await?;
             let top: i64 = row.try_get("top")?;
             let events = parse_events(row.try_get("events")?)?;
-            Ok(Changes {
+            Ok(Read {
                 cursor: Cursor::Id(top.max(if after == i64::MAX { 0 } else { after })),
                 events,
                 top_id: top,
@@ -138,7 +175,7 @@ async fn read_on(db: &mut AnyConnection, backend: Backend, cursor: &Cursor) -> R
             .bind(from)
             .fetch_one(db)
             .await?;
-            Ok(Changes {
+            Ok(Read {
                 cursor: Cursor::Horizon(row.try_get("horizon")?),
                 events: parse_events(row.try_get("events")?)?,
                 top_id: row.try_get("top")?,
@@ -154,6 +191,8 @@ impl Store {
         FeedReader {
             store: self.clone(),
             conn: None,
+            cursor: Cursor::Start,
+            seen: HashMap::new(),
         }
     }
 

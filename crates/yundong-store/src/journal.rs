@@ -27,6 +27,17 @@ pub struct JournalEntry {
     pub client_ip: String,
 }
 
+/// What the admin journal asks for: rows after the id `after`, oldest first, narrowed by exact path, appid and
+/// errcode when given, at most `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct JournalFilter {
+    pub after: i64,
+    pub limit: i64,
+    pub path: Option<String>,
+    pub appid: Option<String>,
+    pub errcode: Option<i64>,
+}
+
 /// A stored journal row: its id and the entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalRow {
@@ -136,6 +147,39 @@ impl Store {
         rows.iter().map(row_to_entry).collect()
     }
 
+    /// Journal rows as `filter` asks (see [`JournalFilter`]).
+    pub async fn journal_query(&self, filter: &JournalFilter) -> Result<Vec<JournalRow>> {
+        let mut sql = format!("SELECT id, {COLUMNS} FROM request_journal WHERE id > $1");
+        let mut n = 1;
+        let mut clause = |sql: &mut String, column: &str| {
+            n += 1;
+            sql.push_str(&format!(" AND {column} = ${n}"));
+        };
+        if filter.path.is_some() {
+            clause(&mut sql, "path");
+        }
+        if filter.appid.is_some() {
+            clause(&mut sql, "appid");
+        }
+        if filter.errcode.is_some() {
+            clause(&mut sql, "errcode");
+        }
+        n += 1;
+        sql.push_str(&format!(" ORDER BY id LIMIT ${n}"));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(filter.after);
+        if let Some(path) = &filter.path {
+            q = q.bind(path);
+        }
+        if let Some(appid) = &filter.appid {
+            q = q.bind(appid);
+        }
+        if let Some(errcode) = filter.errcode {
+            q = q.bind(errcode);
+        }
+        let rows = q.bind(filter.limit).fetch_all(&self.pool).await?;
+        rows.iter().map(row_to_entry).collect()
+    }
+
     /// Keep the journal within its bounds: drop rows written before `oldest` and all but the newest `keep` rows.
     /// Returns how many rows were dropped.
     pub async fn prune_journal(&self, oldest: i64, keep: i64) -> Result<u64> {
@@ -156,6 +200,15 @@ impl Store {
                 .rows_affected();
         }
         Ok(n)
+    }
+
+    /// The highest journal id so far (0 when empty).
+    pub async fn journal_top(&self) -> Result<i64> {
+        let top: Option<i64> = sqlx::query("SELECT MAX(id) AS m FROM request_journal")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("m")?;
+        Ok(top.unwrap_or(0))
     }
 
     /// Empty the journal.

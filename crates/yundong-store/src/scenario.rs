@@ -126,7 +126,7 @@ pub const CLOCK_KEY: i64 = -9_223_372_036_854_775_807;
 
 /// Tables a reset empties, children first. `apps` and `access_tokens` are emptied unless apps are kept; `settings`
 /// (the deployment's keys), `cache_events` (the feed every node reads) and the clock's row are kept.
-const RESET_TABLES: [&str; 20] = [
+const RESET_TABLES: [&str; 21] = [
     "share_tickets",
     "open_gids",
     "share_messages",
@@ -147,6 +147,7 @@ const RESET_TABLES: [&str; 20] = [
     "rate_counters",
     "quota_clears",
     "request_journal",
+    "fault_rules",
 ];
 
 /// Equal byte strings, compared without an early exit.
@@ -229,12 +230,24 @@ async fn reseat(conn: &mut AnyConnection, backend: Backend, table: &str) -> Resu
     Ok(())
 }
 
+/// Take the write lock first: on SQLite a transaction that reads before its first write fails at once (SQLITE_BUSY,
+/// no busy wait) if another process's writer committed in between; a write first waits its turn instead. A delete
+/// of no row writes nothing and fires no trigger.
+async fn write_first(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("DELETE FROM settings WHERE key = $1")
+        .bind("\u{0}none")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Apply `plan` in one transaction. `Ok(Err(message))`: a collision with other data; nothing was written.
     pub async fn apply_scenario(&self, plan: &Plan) -> Result<Result<Applied, String>> {
         let backend = self.backend;
         durably!(self, |conn| {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            write_first(&mut tx).await?;
             let applied = match apply_in(&mut tx, backend, plan).await? {
                 Ok(applied) => applied,
                 Err(message) => return Ok(Err(message)),
@@ -327,6 +340,7 @@ impl Store {
         let backend = self.backend;
         durably!(self, |conn| {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            write_first(&mut tx).await?;
             let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users")
                 .fetch_one(&mut *tx)
                 .await?
@@ -344,7 +358,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            // faults: cleared by h13a's clear() — the fault rules' table (migration 0008) is emptied here at merge.
+            // The fault rules (migration 0008) are in RESET_TABLES: their delete trigger tells every node's copy.
             sqlx::query("UPDATE deployment_clock SET offset_seconds = 0 WHERE id = 1")
                 .execute(&mut *tx)
                 .await?;

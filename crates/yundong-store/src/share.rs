@@ -428,6 +428,56 @@ impl Store {
         })
     }
 
+    /// Post a card together with an image of its own (a code-package path's placeholder thumbnail): `file` is stored
+    /// as used by the card, in the same transaction, outside its sender's temp file count and image-bytes quota.
+    /// `m.image_name` must be `file.name`.
+    pub async fn create_share_message_with_image(
+        &self,
+        file: &NewTempFile<'_>,
+        m: &NewShareMessage<'_>,
+        quotas: &[Quota],
+    ) -> Result<i64> {
+        self.precheck(quotas).await?;
+        durably!(self, |conn| {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            charge(&mut tx, quotas).await?;
+            sqlx::query(
+                "INSERT INTO temp_files (name, owner_id, mime, size, data, used, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
+            )
+            .bind(file.name)
+            .bind(file.owner_id)
+            .bind(file.mime)
+            .bind(file.data.len() as i64)
+            .bind(file.data)
+            .bind(file.created_at)
+            .bind(file.expires_at)
+            .execute(&mut *tx)
+            .await?;
+            let row = sqlx::query(
+                "INSERT INTO share_messages (conversation_id, sender_id, share_app_id, app_id, path, title, description,
+                     image_name, webpage_url, with_share_ticket, miniprogram_type, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(m.conversation_id)
+            .bind(m.sender_id)
+            .bind(m.share_app_id)
+            .bind(m.app_id)
+            .bind(m.path)
+            .bind(m.title)
+            .bind(m.description)
+            .bind(m.image_name)
+            .bind(m.webpage_url)
+            .bind(flag(m.with_share_ticket))
+            .bind(m.miniprogram_type)
+            .bind(m.created_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(row.try_get("id")?)
+        })
+    }
+
     pub async fn share_message(&self, id: i64) -> Result<Option<ShareMessageRow>> {
         let sql = format!("SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE s.id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))

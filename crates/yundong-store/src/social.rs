@@ -110,8 +110,8 @@ JOIN users u ON u.id = m.uid
 WHERE u.id = $1 OR (u.werun = 1 AND u.join_ranking = 1)";
 
 /// Field and record separators of [`packed_ranking_sql`] (bound as `$3`, `$4`).
-const US: char = '\u{1f}';
-const RS: char = '\u{1e}';
+pub(crate) const US: char = '\u{1f}';
+pub(crate) const RS: char = '\u{1e}';
 
 /// The ranking as one text value, so that 10,000 members cross the driver as one row instead of 10,000 (each row
 /// costs microseconds in sqlx's Any driver). A member is `id US steps US likes US type US unit US value US n US
@@ -144,7 +144,7 @@ fn plain_ranking_sql() -> String {
     )
 }
 
-fn check_in_of(type_id: Option<i64>, unit: Option<&str>, value: Option<i64>) -> Option<SportRecord> {
+pub(crate) fn check_in_of(type_id: Option<i64>, unit: Option<&str>, value: Option<i64>) -> Option<SportRecord> {
     match (type_id, unit.and_then(Unit::from_field), value) {
         (Some(type_id), Some(unit), Some(value)) => Some(SportRecord { type_id, unit, value }),
         _ => None,

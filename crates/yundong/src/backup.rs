@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use yundong_store::{Backend, Store};
 
-use crate::cli::{DbArgs, redact_url};
+use crate::db::{DbArgs, redact_url};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {

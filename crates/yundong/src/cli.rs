@@ -1,7 +1,6 @@
 //! Command-line interface. Admin subcommands work on the database directly (the same one `serve` uses) and print
 //! JSON with `--json`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -10,9 +9,8 @@ use serde::Serialize;
 use yundong_core::{accounts, share};
 use yundong_proto::admin::{CreateAppRequest, UpdateAppRequest, UserList, UserListQuery};
 use yundong_proto::opendata::{self, Checks};
-use yundong_store::Store;
 
-use crate::db::Open;
+use crate::db::{DbArgs, Open};
 use crate::serve;
 
 #[derive(Debug, Parser)]
@@ -56,6 +54,13 @@ pub enum Command {
         /// About how many friends each user has.
         #[arg(long, default_value_t = 12)]
         friends: i64,
+        /// The degree distribution: `uniform` (about --friends each) or `realistic` (tens to a few hundred friends,
+        /// a few per thousand users with 5,000 to 10,000).
+        #[arg(long, value_enum, default_value = "uniform")]
+        degrees: crate::demo::Degrees,
+        /// How many of the first users get a printed sign-in token (at most 100,000).
+        #[arg(long, default_value_t = 5)]
+        tokens: i64,
         /// Seed of the generator: the same seed gives the same data.
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -83,56 +88,11 @@ pub enum Command {
     /// The deployment's clock (followed by servers started with --dev-clock or --test-mode).
     #[command(subcommand)]
     Clock(crate::control::ClockCommand),
-}
-
-/// Where the database is: shared by every subcommand that opens it.
-#[derive(Debug, Clone, Args)]
-pub struct DbArgs {
-    /// Database URL: `sqlite:PATH` or `postgres://…`. Default: an SQLite file in the data directory.
-    #[arg(long, env = "YUNDONG_DATABASE_URL", global = true)]
-    pub database: Option<String>,
-    /// Directory for the default SQLite database.
-    #[arg(long, env = "YUNDONG_DATA_DIR", default_value = "data", global = true)]
-    pub data_dir: PathBuf,
-}
-
-impl DbArgs {
-    /// The URL to connect with (see [`crate::db::resolve`]): `Open::Create` for `serve` and `demo`.
-    pub fn url(&self, open: Open) -> Result<String> {
-        crate::db::resolve(self.database.as_deref(), &self.data_dir, open)
-    }
-
-    /// Open a database that exists (admin commands never create one).
-    pub async fn open(&self) -> Result<Store> {
-        crate::db::connect(&self.url(Open::Existing)?).await
-    }
-}
-
-/// A database URL fit to print: any password (in the user info or as a `password` query parameter) replaced by
-/// `***`, parsed as a URL so that a password holding `@` or `:` is hidden whole. Text that does not parse is not
-/// printed at all.
-pub fn redact_url(text: &str) -> String {
-    let Ok(mut url) = url::Url::parse(text) else {
-        return "<unparsable database URL>".into();
-    };
-    if url.password().is_some() {
-        let _ = url.set_password(Some("***"));
-    }
-    if url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password")) {
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if k.eq_ignore_ascii_case("password") {
-                    "***".into()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        url.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    url.to_string()
+    /// Fault rules: make WeChat (or client API) calls fail, slow down or lose their connection, on every node.
+    #[command(subcommand)]
+    Faults(crate::faults::FaultsCommand),
+    /// The request journal: the calls back ends made (secrets masked), newest last; --follow keeps printing.
+    Requests(crate::faults::RequestsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -356,7 +316,9 @@ fn now() -> i64 {
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve::run(args).await?,
+        Command::Serve(args) => serve::run(args, &known_variables()).await?,
+        Command::Faults(cmd) => crate::faults::faults(cmd).await?,
+        Command::Requests(args) => crate::faults::requests(args).await?,
         Command::App(AppCommand::Create {
             name,
             category,
@@ -496,6 +458,8 @@ token:   {}  (shown once; the old token no longer works)",
         Command::Demo {
             users,
             friends,
+            degrees,
+            tokens,
             seed,
             append,
             json,
@@ -517,7 +481,13 @@ token:   {}  (shown once; the old token no longer works)",
             } else {
                 crate::demo::progress_bar(users)
             };
-            let summary = crate::demo::seed(&store, users, friends, seed, &mut |n| bar.set_position(n)).await?;
+            if !(0..=100_000).contains(&tokens) {
+                anyhow::bail!("--tokens must be 0..=100000");
+            }
+            let summary = crate::demo::seed_with(&store, users, (friends, degrees), tokens, seed, &mut |n| {
+                bar.set_position(n)
+            })
+            .await?;
             bar.finish_and_clear();
             print(json, &summary, crate::demo::describe)?;
         }
@@ -573,28 +543,51 @@ token:   {}  (shown once; the old token no longer works)",
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every `YUNDONG_*` variable an option of some command reads (for `serve`'s warning about unknown ones).
+fn known_variables() -> Vec<String> {
+    use clap::CommandFactory as _;
+    fn collect(cmd: &clap::Command, known: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                known.push(env.to_string_lossy().into_owned());
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            collect(sub, known);
+        }
+    }
+    let mut known = Vec::new();
+    collect(&Cli::command(), &mut known);
+    known
+}
+
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::*;
+    use crate::serve;
 
     #[test]
-    fn database_urls_are_printed_without_their_passwords() {
-        for (url, secret) in [
-            ("postgres://yd:s3cret@db.internal:5432/yundong", "s3cret"),
-            ("postgres://yd:p%40ss%3Aword@db/yundong", "p%40ss"),
-            ("postgres://yd:p@ss@db/yundong", "p@ss"),
-            ("postgres://yd@db/yundong?password=hunter2&sslmode=require", "hunter2"),
-            ("postgresql://yd@db/yundong?sslmode=require&PASSWORD=hunter2", "hunter2"),
-        ] {
-            let shown = redact_url(url);
-            assert!(!shown.contains(secret), "{url} -> {shown}");
-            assert!(shown.contains("***"), "{url} -> {shown}");
-        }
-        assert!(redact_url("postgres://yd@db/yundong?sslmode=require").contains("sslmode=require"));
+    fn serve_defaults_are_the_configuration_defaults() {
+        let Ok(Command::Serve(args)) = Cli::try_parse_from(["yundong", "serve"]).map(|c| c.command) else {
+            panic!("`yundong serve` parses");
+        };
+        let from_flags = serve::config_from(&args).expect("the defaults are valid");
         assert_eq!(
-            redact_url("sqlite:data/yundong.sqlite?mode=rwc"),
-            "sqlite:data/yundong.sqlite?mode=rwc"
+            format!("{from_flags:?}"),
+            format!("{:?}", yundong_server::Config::default())
         );
-        assert_eq!(redact_url("not a url :: x"), "<unparsable database URL>");
+    }
+
+    #[test]
+    fn unknown_yundong_variables_are_reported_and_known_ones_are_not() {
+        let vars = [
+            "YUNDONG_LISTEN",
+            "YUNDONG_SESION_TTL",
+            "YUNDONG_LOG",
+            "HOME",
+            "YUNDONG_DATABASE_URL",
+        ];
+        let unknown = serve::unknown_variables(vars.iter().map(|v| (*v).to_owned()), &known_variables());
+        assert_eq!(unknown, ["YUNDONG_SESION_TTL"]);
     }
 }

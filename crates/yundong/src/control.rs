@@ -14,7 +14,7 @@ use yundong_proto::control::ScenarioApplied as Applied;
 use yundong_proto::day::DayZone;
 use yundong_store::Store;
 
-use crate::cli::DbArgs;
+use crate::db::DbArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum ScenarioCommand {
@@ -247,7 +247,7 @@ pub async fn reset(args: ResetArgs) -> Result<(bool, serde_json::Value, String)>
     let store = args.db.open().await?;
     let keep_apps = matches!(args.keep, Some(Keep::Apps));
     let removed = store.reset(keep_apps).await?;
-    // faults: cleared by h13a's clear() — the fault rules go with the rest at merge (Store::reset empties them).
+    // Store::reset empties the fault rules too.
     let out = serde_json::json!({
         "apps_removed": removed.apps, "users_removed": removed.users, "kept_apps": keep_apps,
     });

@@ -7,9 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
+use clap::Args;
 use yundong_store::{Store, StoreError};
-
-use crate::cli::redact_url;
 
 /// Whether a command may create the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,5 +144,81 @@ mod tests {
             "{err}"
         );
         assert!(!Path::new("/nonexistent-yundong-dir").exists());
+    }
+}
+
+/// Where the database is: shared by every subcommand that opens it.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database URL: `sqlite:PATH` or `postgres://…`. Default: an SQLite file in the data directory.
+    #[arg(long, env = "YUNDONG_DATABASE_URL", global = true)]
+    pub database: Option<String>,
+    /// Directory for the default SQLite database.
+    #[arg(long, env = "YUNDONG_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+}
+
+impl DbArgs {
+    /// The URL to connect with (see [`resolve`]): `Open::Create` for `serve` and `demo`.
+    pub fn url(&self, open: Open) -> Result<String> {
+        resolve(self.database.as_deref(), &self.data_dir, open)
+    }
+
+    /// Open a database that exists (admin commands never create one).
+    pub async fn open(&self) -> Result<Store> {
+        connect(&self.url(Open::Existing)?).await
+    }
+}
+
+/// A database URL fit to print: any password (in the user info or as a `password` query parameter) replaced by
+/// `***`, parsed as a URL so that a password holding `@` or `:` is hidden whole. Text that does not parse is not
+/// printed at all.
+pub fn redact_url(text: &str) -> String {
+    let Ok(mut url) = url::Url::parse(text) else {
+        return "<unparsable database URL>".into();
+    };
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    if url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password")) {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k.eq_ignore_ascii_case("password") {
+                    "***".into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_urls_are_printed_without_their_passwords() {
+        for (url, secret) in [
+            ("postgres://yd:s3cret@db.internal:5432/yundong", "s3cret"),
+            ("postgres://yd:p%40ss%3Aword@db/yundong", "p%40ss"),
+            ("postgres://yd:p@ss@db/yundong", "p@ss"),
+            ("postgres://yd@db/yundong?password=hunter2&sslmode=require", "hunter2"),
+            ("postgresql://yd@db/yundong?sslmode=require&PASSWORD=hunter2", "hunter2"),
+        ] {
+            let shown = redact_url(url);
+            assert!(!shown.contains(secret), "{url} -> {shown}");
+            assert!(shown.contains("***"), "{url} -> {shown}");
+        }
+        assert!(redact_url("postgres://yd@db/yundong?sslmode=require").contains("sslmode=require"));
+        assert_eq!(
+            redact_url("sqlite:data/yundong.sqlite?mode=rwc"),
+            "sqlite:data/yundong.sqlite?mode=rwc"
+        );
+        assert_eq!(redact_url("not a url :: x"), "<unparsable database URL>");
     }
 }

@@ -111,13 +111,51 @@ pub fn whole(x: f64) -> String {
     out
 }
 
-/// Seed `users` users with about `friends` friends each.
+/// How many friends demo users get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Degrees {
+    /// About `--friends` each.
+    Uniform,
+    /// WeChat-like: most users have tens to a few hundred friends (log-uniform over 10..=300), and about three in a
+    /// thousand (a few hundred per 100,000 users) have 5,000 to 10,000 (`--friends` is then ignored).
+    Realistic,
+}
+
+/// Per thousand users, those with 5,000 to 10,000 friends under [`Degrees::Realistic`].
+const HUBS_PER_MILLE: u64 = 3;
+
+impl Degrees {
+    /// How many partners one user picks (edges go both ways, so others add about as many).
+    fn picks(self, friends: i64, rng: &mut Rng) -> i64 {
+        match self {
+            Degrees::Uniform => (friends / 2).max(1),
+            Degrees::Realistic if rng.next() % 1_000 < HUBS_PER_MILLE => rng.range(5_000, 10_001),
+            Degrees::Realistic => {
+                let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+                ((10f64.ln() + u * (300f64.ln() - 10f64.ln())).exp() / 2.0) as i64
+            }
+        }
+    }
+}
+
 /// Seed `users` users with about `friends` friends each. `progress` hears how many users are done, often: after every
 /// statement of the bulk inserts (a few hundred users at a time), not once per chunk.
 pub async fn seed(
     store: &Store,
     users: i64,
     friends: i64,
+    seed: u64,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<DemoSummary> {
+    seed_with(store, users, (friends, Degrees::Uniform), TOKENS_SHOWN, seed, progress).await
+}
+
+/// [`seed`] with a degree distribution and the number of users whose sign-in token is printed.
+pub async fn seed_with(
+    store: &Store,
+    users: i64,
+    (friends, degrees): (i64, Degrees),
+    tokens_shown: i64,
     seed: u64,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<DemoSummary> {
@@ -152,7 +190,7 @@ pub async fn seed(
                 GIVEN[rng.range(0, GIVEN.len() as i64) as usize]
             );
             let token = secrets::user_token();
-            if id - base <= TOKENS_SHOWN {
+            if id - base <= tokens_shown {
                 tokens.push((id, nickname.clone(), token.clone()));
             }
             u_rows.push(vec![
@@ -169,7 +207,7 @@ pub async fn seed(
                 partners.extend((first + 1..=last).take(STAR_FRIENDS as usize));
             }
             if users > 1 {
-                for _ in 0..(friends / 2).max(1) {
+                for _ in 0..degrees.picks(friends, &mut rng).min(users - 1) {
                     let other = rng.range(first, last + 1);
                     if other != id {
                         partners.push(other);

@@ -7,6 +7,7 @@ mod control;
 mod db;
 mod decrypt;
 mod demo;
+mod faults;
 mod files;
 mod serve;
 

@@ -11,8 +11,8 @@ use yundong_proto::day::DayZone;
 use yundong_server::listener::Limits;
 use yundong_server::{AppState, Config};
 
-use crate::cli::{DbArgs, redact_url};
 use crate::db::Open;
+use crate::db::{DbArgs, redact_url};
 
 /// Every default of `serve` comes from the server's configuration defaults (one source).
 static DEFAULTS: std::sync::LazyLock<Config> = std::sync::LazyLock::new(Config::default);
@@ -54,6 +54,9 @@ pub struct ServeArgs {
     /// Apply this scenario file (YAML or JSON) before serving (idempotent: a restart applies it again harmlessly).
     #[arg(long, env = "YUNDONG_SCENARIO")]
     pub scenario: Option<std::path::PathBuf>,
+    /// Journal client API calls (/client/v1/…) too, not only the WeChat-compatible API.
+    #[arg(long, env = "YUNDONG_JOURNAL_CLIENT")]
+    pub journal_client: bool,
     /// Seed a small demo data set first if the database has no users yet.
     #[arg(long)]
     pub demo: bool,
@@ -114,24 +117,11 @@ const OTHER_VARIABLES: [&str; 10] = [
     "YUNDONG_SERVE_ARGS",
 ];
 
-/// The `YUNDONG_*` variables in `vars` that no option of any command reads: most likely typos, which would otherwise
-/// leave a setting silently at its default.
-fn unknown_variables(vars: impl Iterator<Item = String>) -> Vec<String> {
-    use clap::CommandFactory as _;
-    fn collect(cmd: &clap::Command, known: &mut Vec<String>) {
-        for arg in cmd.get_arguments() {
-            if let Some(env) = arg.get_env() {
-                known.push(env.to_string_lossy().into_owned());
-            }
-        }
-        for sub in cmd.get_subcommands() {
-            collect(sub, known);
-        }
-    }
-    let mut known: Vec<String> = OTHER_VARIABLES.iter().map(|v| (*v).to_owned()).collect();
-    collect(&crate::cli::Cli::command(), &mut known);
+/// The `YUNDONG_*` variables in `vars` that neither an option (`known`) nor anything else reads: most likely typos,
+/// which would otherwise leave a setting silently at its default.
+pub(crate) fn unknown_variables(vars: impl Iterator<Item = String>, known: &[String]) -> Vec<String> {
     let mut unknown: Vec<String> = vars
-        .filter(|v| v.starts_with("YUNDONG_") && !known.contains(v))
+        .filter(|v| v.starts_with("YUNDONG_") && !known.contains(v) && !OTHER_VARIABLES.contains(&v.as_str()))
         .collect();
     unknown.sort();
     unknown
@@ -189,14 +179,12 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     }
 }
 
-pub async fn run(args: ServeArgs) -> Result<()> {
+pub async fn run(args: ServeArgs, known: &[String]) -> Result<()> {
     init_tracing(&args.log_format);
-    for variable in unknown_variables(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok())) {
+    for variable in unknown_variables(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()), known) {
         tracing::warn!(%variable, "unknown YUNDONG_ variable ignored (no option reads it; a typo?)");
     }
-    let Some(day_zone) = DayZone::parse(&args.utc_offset) else {
-        bail!("--utc-offset must look like +08:00");
-    };
+    let day_zone = config_from(&args)?.day_zone;
     let limits = [
         args.session_ttl,
         args.daily_step_cap,
@@ -341,6 +329,14 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
+/// The configuration `args` ask for, before the open-file limit is considered.
+pub(crate) fn config_from(args: &ServeArgs) -> Result<Config> {
+    let Some(zone) = DayZone::parse(&args.utc_offset) else {
+        bail!("--utc-offset must look like +08:00");
+    };
+    Ok(config(args, zone, args.max_connections))
+}
+
 /// The server's configuration from its options (`max_connections` as the open-file limit allows).
 fn config(args: &ServeArgs, day_zone: DayZone, max_connections: usize) -> Config {
     Config {
@@ -368,42 +364,7 @@ fn config(args: &ServeArgs, day_zone: DayZone, max_connections: usize) -> Config
         metrics: !args.no_metrics,
         metrics_on_main_listener: args.metrics_listen.is_none(),
         journal_size: i64::from(args.journal_size),
+        journal_client: args.journal_client,
         ..Config::default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::Parser as _;
-
-    use super::*;
-    use crate::cli::{Cli, Command};
-
-    fn serve_args(argv: &[&str]) -> ServeArgs {
-        match Cli::try_parse_from(argv).map(|c| c.command) {
-            Ok(Command::Serve(args)) => args,
-            other => panic!("not a serve command: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn serve_defaults_are_the_configuration_defaults() {
-        let args = serve_args(&["yundong", "serve"]);
-        let zone = DayZone::parse(&args.utc_offset).expect("the default offset parses");
-        let from_flags = config(&args, zone, args.max_connections);
-        assert_eq!(format!("{from_flags:?}"), format!("{:?}", Config::default()));
-    }
-
-    #[test]
-    fn unknown_yundong_variables_are_reported_and_known_ones_are_not() {
-        let vars = [
-            "YUNDONG_LISTEN",
-            "YUNDONG_SESION_TTL",
-            "YUNDONG_LOG",
-            "HOME",
-            "YUNDONG_DATABASE_URL",
-        ];
-        let unknown = unknown_variables(vars.iter().map(|v| (*v).to_owned()));
-        assert_eq!(unknown, ["YUNDONG_SESION_TTL"]);
     }
 }

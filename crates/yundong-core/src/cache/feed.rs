@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use yundong_store::{CLOCK_KEY, Cursor, EVERYONE, FeedReader, Store, StoreError};
+use yundong_store::{CLOCK_KEY, EVERYONE, FeedReader, Store, StoreError};
 
 use crate::clock::Clock;
 
@@ -38,10 +38,7 @@ pub struct Stamp(u64);
 
 struct Position {
     reader: FeedReader,
-    cursor: Cursor,
     last_read: Option<Instant>,
-    /// PostgreSQL: events applied whose transaction id is still at or above the horizon (id → xid).
-    seen: HashMap<i64, u64>,
     /// (when, top event id) samples, twelve per retention period, for pruning.
     samples: VecDeque<(Instant, i64)>,
 }
@@ -130,9 +127,7 @@ impl Feed {
             retain,
             position: tokio::sync::Mutex::new(Position {
                 reader,
-                cursor: Cursor::Start,
                 last_read: None,
-                seen: HashMap::new(),
                 samples: VecDeque::new(),
             }),
             begun: AtomicU64::new(0),
@@ -219,39 +214,25 @@ impl Feed {
         }
         let n = self.begun.fetch_add(1, Ordering::AcqRel) + 1;
         let started = Instant::now();
-        let changes = pos.reader.read(&pos.cursor).await?;
+        // The store's reader reports each change once, and none on its first read (nothing is cached before it).
+        let changes = pos.reader.read().await?;
         let stale = pos.last_read.is_some_and(|t| started.duration_since(t) > self.max_gap);
-        // PostgreSQL reads an event again while its transaction id is at or above the horizon: apply each once, and
-        // remember it only until the horizon passes it.
-        let first = pos.cursor == Cursor::Start;
-        let mut users: Vec<i64> = changes
-            .events
-            .iter()
-            .filter(|e| e.xid.is_none_or(|xid| pos.seen.insert(e.id, xid).is_none()))
-            .map(|e| e.user_id)
-            .collect();
+        // The first read reports no change (nothing is cached before it): the clock is reloaded then all the same, so
+        // a move between the node's start and this read is not missed. Read after the feed, so the offset is at least
+        // as new as the event that announced it.
         if let Some(clock) = self.clock.get()
-            && (first || users.iter().any(|&u| u == CLOCK_KEY || u == EVERYONE))
+            && (pos.last_read.is_none() || changes.users.iter().any(|&u| u == CLOCK_KEY || u == EVERYONE))
         {
-            // Read after the feed, so the offset is at least as new as the event that announced it.
             clock.set_offset(self.store.clock_offset().await?);
         }
-        if first {
-            // Nothing is cached before the first read: its events are only remembered as seen.
-            users.clear();
-        }
-        self.apply(&users, stale);
-        if let Some(horizon) = changes.cursor.horizon() {
-            pos.seen.retain(|_, xid| *xid >= horizon);
-        }
-        pos.cursor = changes.cursor;
+        self.apply(&changes.users, stale);
         pos.last_read = Some(started);
         self.note_top(pos, started, changes.top_id);
         self.applied.store(n, Ordering::Release);
         let stats = &self.stats;
         let origin = *stats.origin.get_or_init(|| started);
         stats.reads.fetch_add(1, Ordering::Relaxed);
-        stats.events.fetch_add(changes.events.len() as u64, Ordering::Relaxed);
+        stats.events.fetch_add(changes.users.len() as u64, Ordering::Relaxed);
         stats
             .read_micros
             .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
@@ -286,6 +267,15 @@ impl Feed {
     /// Whether an answer stamped `stamp` and depending on `users` still holds.
     pub fn holds(&self, stamp: Stamp, users: &[i64]) -> bool {
         self.ticks.read().is_ok_and(|t| t.holds(stamp.0, users))
+    }
+
+    /// Run `f` with a test of whether an answer stamped `stamp` and depending on one user still holds, under one look
+    /// at what this node learnt (for checking thousands of users at once).
+    pub fn holds_each<R>(&self, f: impl FnOnce(&dyn Fn(Stamp, i64) -> bool) -> R) -> R {
+        match self.ticks.read() {
+            Ok(t) => f(&|stamp: Stamp, user: i64| t.holds(stamp.0, &[user])),
+            Err(_) => f(&|_, _| false),
+        }
     }
 
     fn apply(&self, users: &[i64], stale: bool) {

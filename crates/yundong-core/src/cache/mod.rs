@@ -6,6 +6,7 @@
 //! Memory is bounded by a budget per map: reaching it empties the map (entries reload on demand).
 
 pub mod accounts;
+pub mod day_totals;
 pub mod feed;
 
 use std::collections::HashMap;
@@ -151,8 +152,10 @@ impl<K: Eq + Hash, V> Entries<K, V> {
     }
 }
 
-/// Ranking answers by (viewer, day): the serialized `RankingResponse`, which nothing but the data determines.
-pub type Rankings = Entries<(i64, i64), Bytes>;
+/// Ranking pages by (viewer, day, limit, the cursor's position): the serialized `RankingResponse`, which nothing but
+/// the data determines.
+pub type Rankings = Entries<RankingKey, Bytes>;
+pub type RankingKey = (i64, i64, usize, Option<(i64, i64)>);
 /// getWeRunData gates by (user, app, first day of the window).
 /// `None`: no such user (never expected: the token resolved to the user).
 pub type Gates = Entries<(i64, i64, i64), Option<Gate>>;
@@ -162,6 +165,8 @@ pub struct Caches {
     pub feed: Feed,
     pub rankings: Rankings,
     pub gates: Gates,
+    /// The per-user ranking inputs rankings are built from on a miss.
+    pub day_totals: day_totals::DayTotals,
 }
 
 impl Caches {
@@ -170,6 +175,7 @@ impl Caches {
             feed: Feed::new(store, config.feed_max_gap, config.feed_retain),
             rankings: Entries::new(64 << 20),
             gates: Entries::new(32 << 20),
+            day_totals: day_totals::DayTotals::new(),
         }
     }
 }

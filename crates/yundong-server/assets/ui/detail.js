@@ -140,9 +140,19 @@
   /** A friend's page: like their day (today), as the heart on the ranking does. The state comes from the ranking. */
   function likeButton(userId, nickname) {
     var box = $('profile-like');
-    yd.api('GET', '/client/v1/werun/ranking').then(function (r) {
-      var row = r.ok && r.body.ranking.filter(function (e) { return e.user_id === userId; })[0];
-      if (!row) return;
+    // The ranking comes a page at a time: look through the pages (200 rows each) until the friend's row shows up.
+    function find(cursor) {
+      var q = '?limit=200' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+      return yd.api('GET', '/client/v1/werun/ranking' + q).then(function (r) {
+        if (!r.ok) return null;
+        var row = r.body.ranking.filter(function (e) { return e.user_id === userId; })[0];
+        if (row || !r.body.next_cursor) return row ? { r: r, row: row } : null;
+        return find(r.body.next_cursor);
+      });
+    }
+    find(null).then(function (found) {
+      if (!found) return;
+      var r = found.r, row = found.row;
       var state = { liked: row.liked, likes: row.likes, busy: false };
       var count = h('span', { class: 'like-count' });
       var btn = h('button', { class: 'like', id: 'detail-like', type: 'button', onclick: function () {

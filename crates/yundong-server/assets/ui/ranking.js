@@ -126,26 +126,65 @@
 
     var me = yd.me();
     var mine = yd.clear($('mine'));
-    var self = data.ranking.filter(function (e) { return e.user_id === me.user_id; })[0];
+    var self = data.me || data.ranking.filter(function (e) { return e.user_id === me.user_id; })[0];
     mine.hidden = !self;
-    if (self) mine.appendChild(row(self));
+    if (self) {
+      if (!rows[self.user_id]) rows[self.user_id] = self;
+      mine.appendChild(row(self));
+    }
 
+    var total = data.total || data.ranking.length;
     var list = yd.clear($('list'));
-    if (data.ranking.length <= 1) {
+    if (total <= 1) {
       list.appendChild(h('div', { class: 'empty' }, h('div', { class: 'empty-title', text: '还没有好友' }),
         '管理员可以用 ', h('span', { class: 'mono', text: 'yundong friend add A B' }), ' 添加好友，好友的步数会显示在这里。'));
     }
     var anySteps = data.ranking.some(function (e) { return e.steps > 0; });
-    if (data.ranking.length > 1 && !anySteps) list.appendChild(h('div', { class: 'rank-note', text: '这一天大家都还没有步数，暂无名次。' }));
+    if (total > 1 && !anySteps) list.appendChild(h('div', { class: 'rank-note', text: '这一天大家都还没有步数，暂无名次。' }));
     data.ranking.forEach(function (e) { list.appendChild(row(e)); });
+    more = data.next_cursor || null;
+    moreDay = data.date;
 
     history.replaceState(null, '', data.date === today ? '/ui/ranking' : '/ui/ranking?date=' + data.date);
     document.body.setAttribute('data-loaded', data.date);
 
     var foot = [];
     if (data.join_ranking === false) foot.push('你已关闭“加入排行榜”，好友看不到你的步数。');
-    foot.push('共 ' + data.ranking.length + ' 人 · 每日 0 点更新');
+    foot.push('共 ' + total + ' 人 · 每日 0 点更新');
     $('foot').textContent = foot.join(' ');
+    document.body.setAttribute('data-rows', String(data.ranking.length));
+    fill();
+  }
+
+  // The answer is a page (50 rows); the next one is asked for as the end of the list comes near the screen.
+  var more = null, moreDay = null, fetching = false;
+  function nearEnd() {
+    return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 600;
+  }
+  function fill() {
+    if (more && !fetching && nearEnd()) loadMore();
+  }
+  function loadMore() {
+    var cursor = more, day = moreDay, mine = seq;
+    fetching = true;
+    var q = '?date=' + encodeURIComponent(day) + '&cursor=' + encodeURIComponent(cursor);
+    return yd.api('GET', '/client/v1/werun/ranking' + q).then(function (r) {
+      fetching = false;
+      if (mine !== seq || more !== cursor) return;
+      if (!r.ok) {
+        if (r.status !== 401) yd.toast(yd.failure(r, '加载更多'), 3000);
+        return;
+      }
+      var list = $('list');
+      r.body.ranking.forEach(function (e) {
+        if (rows[e.user_id] && list.querySelector('.rank-row[data-user-id="' + Number(e.user_id) + '"]')) return;
+        rows[e.user_id] = e;
+        list.appendChild(row(e));
+      });
+      more = r.body.next_cursor || null;
+      document.body.setAttribute('data-rows', String(list.querySelectorAll('.rank-row').length));
+      fill();
+    });
   }
 
   function refreshLikes(userId) {
@@ -182,6 +221,7 @@
 
   /** The rows of the day being loaded are not known yet: no old rows under the new date, a loading line instead. */
   function loading(day) {
+    more = null;
     if (day) $('date').textContent = dayLabel(day);
     yd.clear($('mine')).hidden = true;
     yd.clear($('list')).appendChild(h('div', { class: 'loading', text: '加载中…' }));
@@ -240,7 +280,7 @@
   // The navbar stays on top while the list scrolls: clear over the cover, solid once the cover has scrolled away.
   var nav = document.querySelector('.navbar');
   function solid() { nav.classList.toggle('navbar-solid', window.scrollY > 120); }
-  window.addEventListener('scroll', solid, { passive: true });
+  window.addEventListener('scroll', function () { solid(); fill(); }, { passive: true });
   solid();
 
   load();

@@ -474,13 +474,38 @@
     });
   });
 
+  /**
+   * The `timeout` option (ms, base library 1.9.90) of getWeRunData and getShareInfo: a positive number limits the
+   * time spent waiting for the server, not the time the user spends in WeChat's authorization dialog. Past it the
+   * call fails with "<api>:fail timeout" and a late answer is dropped. Anything else (absent, 0, negative, not a
+   * number) sets no limit.
+   */
+  function budget(ms) {
+    var limit = typeof ms === 'number' && isFinite(ms) && ms > 0 ? ms : 0;
+    return function (name, promise) {
+      if (!limit) return promise;
+      var started = Date.now();
+      return new Promise(function (resolve) {
+        var timer = global.setTimeout(function () {
+          resolve({ errMsg: name + ':fail timeout' });
+        }, limit);
+        promise.then(function (res) {
+          global.clearTimeout(timer);
+          limit = Math.max(1, limit - (Date.now() - started));
+          resolve(res);
+        });
+      });
+    };
+  }
+
   /** The server says when the authorization dialog is due ("authorize no response"); the answer goes back as allow. */
-  wx.getWeRunData = define('getWeRunData', function () {
+  wx.getWeRunData = define('getWeRunData', function (opts) {
     var path = '/client/v1/wx/getWeRunData';
-    return request('getWeRunData', 'POST', path, { appid: config.appid }).then(function (res) {
+    var timed = budget(opts.timeout);
+    return timed('getWeRunData', request('getWeRunData', 'POST', path, { appid: config.appid })).then(function (res) {
       if (res.errMsg !== 'getWeRunData:fail authorize no response') return res;
       return ask.authorize({ scope: 'scope.werun' }).then(function (allow) {
-        return request('getWeRunData', 'POST', path, { appid: config.appid, allow: !!allow });
+        return timed('getWeRunData', request('getWeRunData', 'POST', path, { appid: config.appid, allow: !!allow }));
       });
     });
   });
@@ -505,13 +530,16 @@
   });
 
   wx.getShareInfo = define('getShareInfo', function (opts) {
-    return request('getShareInfo', 'POST', '/client/v1/wx/getShareInfo', { appid: config.appid, shareTicket: opts.shareTicket });
+    var body = { appid: config.appid, shareTicket: opts.shareTicket };
+    return budget(opts.timeout)('getShareInfo', request('getShareInfo', 'POST', '/client/v1/wx/getShareInfo', body));
   });
 
   /**
    * Sharing a mini-program card into a chat (wx.miniapp.shareMiniProgramMessage, docs/DESIGN.md §3.2). WeChat lets the
    * user pick the chat: without a conversation_id (yundong's extension) the "send to" picker is shown; cancelling it
-   * answers "shareMiniProgramMessage:fail cancel". imagePath must be a wxfile:// path from wx.yundong.uploadFile.
+   * answers "shareMiniProgramMessage:fail cancel". imagePath is a wxfile:// path from wx.yundong.uploadFile, or a
+   * code-package path such as '/pages/thumb.png' (the card then shows a placeholder thumbnail: yundong holds no code
+   * package); a scheme-less webpageUrl ('www.qq.com') is stored with https:// in front (docs/API.md §2).
    */
   var shareMiniProgramMessage = define('shareMiniProgramMessage', function (opts) {
     var fields = ['userName', 'path', 'title', 'description', 'imagePath', 'webpageUrl', 'withShareTicket', 'miniprogramType', 'scene'];

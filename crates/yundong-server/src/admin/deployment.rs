@@ -149,7 +149,7 @@ pub async fn reset(
     }
     let keep_apps = req.keep == Some(ResetKeep::Apps);
     let removed = state.store.reset(keep_apps).await?;
-    // faults: cleared by h13a's clear() — call the fault rules' clear here (and drop this node's copy) at merge.
+    // The fault rules went with the rest (Store::reset): every node's copy follows through the change feed.
     follow(&state).await?;
     Ok(Json(ResetResponse {
         apps_removed: removed.apps,

@@ -3,6 +3,8 @@
 mod conversations;
 mod credentials;
 mod deployment;
+mod faults;
+mod requests;
 mod scenario;
 
 use axum::Json;
@@ -25,6 +27,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(conversations::routes())
         .merge(credentials::routes())
+        .merge(faults::routes())
+        .merge(requests::routes())
         .routes(routes!(create_app))
         .routes(routes!(create_user, list_users))
         .routes(routes!(create_friendship))

@@ -16,7 +16,7 @@ use yundong_store::StoreError;
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth, UserId};
 use crate::state::AppState;
-use yundong_core::ranking;
+use yundong_core::{ranking, ranking_page};
 use yundong_proto::reason::Reason;
 
 fn social(api: &'static str) -> impl Fn(yundong_core::Error) -> ClientError {
@@ -37,7 +37,9 @@ fn query<T>(api: &str, q: Result<Query<T>, QueryRejection>) -> Result<T, ClientE
     })
 }
 
-/// The viewer's friends ranking for a day (`date` = `YYYY-MM-DD` within the 31-day window, default today).
+/// The viewer's friends ranking for a day (`date` = `YYYY-MM-DD` within the 31-day window, default today), a page
+/// at a time: `limit` rows (default 50, at most 200) from the top or after `cursor` (the previous page's
+/// `next_cursor`), with the viewer's own row (`me`, `my_rank`) and the row count (`total`).
 ///
 /// Rows: the viewer and every friend with WeRun on, in the ranking and not hiding from the viewer; steps descending,
 /// equal steps by user_id ascending and sharing a rank. Each row has its like count, whether the viewer liked it, and
@@ -47,7 +49,7 @@ fn query<T>(api: &str, q: Result<Query<T>, QueryRejection>) -> Result<T, ClientE
     get, path = "/client/v1/werun/ranking", tag = "client", security(("user" = [])),
     params(RankingQuery),
     responses(
-        (status = 200, description = "`ranking:ok`, or `ranking:fail werun off` / `fail date must be …`", body = RankingResponse),
+        (status = 200, description = "`ranking:ok`, or `ranking:fail werun off` / `fail date must be …` / `fail invalid limit: …` / `fail invalid cursor`", body = RankingResponse),
         (status = 400, body = ErrMsg), (status = 401, body = ErrMsg),
     )
 )]
@@ -60,7 +62,10 @@ pub async fn get_ranking(
     let q = query(API, q)?;
     let zone = state.config.day_zone;
     let day = ranking::resolve_day(zone, state.now(), q.date.as_deref()).map_err(social(API))?;
-    let json = ranking::ranking_json(&state, viewer, day).await.map_err(social(API))?;
+    let page = ranking_page::parse_page(day, q.limit, q.cursor.as_deref()).map_err(social(API))?;
+    let json = ranking_page::ranking_page_json(&state, viewer, day, page)
+        .await
+        .map_err(social(API))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 

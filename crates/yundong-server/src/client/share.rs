@@ -19,8 +19,9 @@ use yundong_proto::share::{
     Conversation, ConversationsResponse, GetShareInfoRequest, ImageKind, MAX_IMAGE_BYTES, Member, MessagesQuery,
     MessagesResponse, OpenShareRequest, OpenShareResponse, SCENE_CARD_WITH_SHARE_TICKET, SCENE_DIRECT_CARD,
     SCENE_GROUP_CARD, ShareCard, ShareMessageResponse, ShareMiniProgramMessageRequest, TEMP_FILE_SCHEME,
-    UploadFileResponse, is_temp_file_name, temp_file_name,
+    UploadFileResponse, is_temp_file_name,
 };
+use yundong_proto::share_paths::{ImageSource, image_source, web_url};
 use yundong_proto::werun::{ShareInfo, Watermark};
 use yundong_store::{
     ConversationRow, KIND_GROUP, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow, StoreError,
@@ -38,6 +39,10 @@ use yundong_proto::reason::Reason;
 /// The largest body the upload route reads: the image cap plus headroom, so that a slightly larger file still gets
 /// an answer naming its size. Everything else keeps the server's default limit.
 const UPLOAD_BODY_LIMIT: usize = MAX_IMAGE_BYTES + 64 * 1024;
+
+/// The thumbnail of a card whose `imagePath` is a code-package path (`/pages/thumb.png`): yundong holds no code
+/// package, so such a card shows this 200×160 PNG (5:4, a grey picture icon).
+pub const PACKAGE_THUMBNAIL: &[u8] = include_bytes!("../../assets/package-thumb.png");
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -227,9 +232,11 @@ pub async fn download_file(
 /// A body that is not the documented JSON (a required field missing, a wrong type) is a 400; every other rule is
 /// `shareMiniProgramMessage:fail invalid <parameter>: <reason>` (HTTP 200), checked in this order: `userName` is an
 /// original id (`gh_…`, not an appid), `path` present (≤ 1024 bytes), `title` ≤ 512 bytes, `description` ≤ 1024
-/// bytes, `imagePath` a `wxfile://` path (a network URL fails), `webpageUrl` an http(s) URL, `miniprogramType`
-/// 0/1/2, `scene` 0 (1, Moments, is not supported); then `appid` names an app, `userName` is that app or an app of
-/// its open platform, the sender is a member of `conversation_id`, and `imagePath` is a live temp file of theirs.
+/// bytes, `imagePath` a `wxfile://` temp path or a code-package image path (a network URL fails), `webpageUrl` an
+/// http(s) URL or a scheme-less one (stored with `https://`), `miniprogramType` 0/1/2, `scene` 0 (1, Moments, is not
+/// supported); then `appid` names an app, `userName` is that app or an app of its open platform, the sender is a
+/// member of `conversation_id`, and a `wxfile://` `imagePath` is a live temp file of theirs. A code-package path
+/// (`/pages/thumb.png`) gives the card a placeholder thumbnail: yundong holds no code package.
 #[utoipa::path(
     post, path = "/client/v1/wx/shareMiniProgramMessage", tag = "client", security(("user" = [])),
     request_body = ShareMiniProgramMessageRequest,
@@ -285,20 +292,31 @@ pub async fn share_mini_program_message(
             format!("invalid imagePath: the temp file expired (an unused temp file lives {TEMP_FILE_TTL} s)"),
         )
     };
-    let image_name = temp_file_name(&req.image_path).unwrap_or_default();
-    match state.store.temp_file_meta(image_name).await.map_err(store(API))? {
-        Some(f) if f.owner_id == user.id => {
-            if !f.used && f.expires_at <= now {
-                return Err(expired());
+    // Both were checked by validate(); the errors cannot occur here.
+    let webpage_url =
+        web_url(&req.webpage_url).map_err(|r| ClientError::fail(API, format!("invalid webpageUrl: {r}")))?;
+    let source =
+        image_source(&req.image_path).map_err(|r| ClientError::fail(API, format!("invalid imagePath: {r}")))?;
+    let placeholder_name = share::temp_file_name(ImageKind::Png);
+    let image_name = match source {
+        ImageSource::Temp(name) => {
+            match state.store.temp_file_meta(name).await.map_err(store(API))? {
+                Some(f) if f.owner_id == user.id => {
+                    if !f.used && f.expires_at <= now {
+                        return Err(expired());
+                    }
+                }
+                _ => {
+                    return Err(ClientError::fail(
+                        API,
+                        "invalid imagePath: not a temp file of yours (upload the image with POST /client/v1/files)",
+                    ));
+                }
             }
+            name
         }
-        _ => {
-            return Err(ClientError::fail(
-                API,
-                "invalid imagePath: not a temp file of yours (upload the image with POST /client/v1/files)",
-            ));
-        }
-    }
+        ImageSource::Package(_) => placeholder_name.as_str(),
+    };
     let message = NewShareMessage {
         conversation_id: req.conversation_id,
         sender_id: user.id,
@@ -308,17 +326,36 @@ pub async fn share_mini_program_message(
         title: req.title.as_deref().unwrap_or(""),
         description: req.description.as_deref().unwrap_or(""),
         image_name,
-        webpage_url: &req.webpage_url,
+        webpage_url: &webpage_url,
         with_share_ticket: req.with_share_ticket,
         miniprogram_type: req.miniprogram_type,
         created_at: now,
     };
-    let message_id = state
-        .store
-        .create_share_message(&message, &quotas::share_card(&state.config, user.id, now))
-        .await
-        .map_err(store(API))?
-        .ok_or_else(expired)?;
+    let quotas = quotas::share_card(&state.config, user.id, now);
+    let message_id = match source {
+        ImageSource::Temp(_) => state
+            .store
+            .create_share_message(&message, &quotas)
+            .await
+            .map_err(store(API))?
+            .ok_or_else(expired)?,
+        // yundong holds no code package: the card carries a placeholder thumbnail of its own (docs/API.md §2).
+        ImageSource::Package(_) => {
+            let file = NewTempFile {
+                name: image_name,
+                owner_id: user.id,
+                mime: ImageKind::Png.mime(),
+                data: PACKAGE_THUMBNAIL,
+                created_at: now,
+                expires_at: now + TEMP_FILE_TTL,
+            };
+            state
+                .store
+                .create_share_message_with_image(&file, &message, &quotas)
+                .await
+                .map_err(store(API))?
+        }
+    };
     Ok(Json(ShareMessageResponse {
         err_msg: ok(API),
         message_id,

@@ -9,13 +9,14 @@ pub const MASK: &str = "***";
 pub const MAX_TEXT: usize = 8 * 1024;
 
 /// Whether a parameter or field of this name carries a secret: AppSecrets, login codes, access tokens (of any
-/// kind), signatures and session keys.
+/// kind), signatures, session keys, and encrypted open data (the client API's `encryptedData`).
 pub fn is_secret(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     matches!(name.as_str(), "js_code" | "code" | "signature" | "sig")
         || name.contains("secret")
         || name.contains("access_token")
         || name.contains("session_key")
+        || name == "encrypteddata"
 }
 
 /// `text`, cut to [`MAX_TEXT`] bytes (at a character boundary) and marked when longer.
@@ -49,7 +50,7 @@ pub fn query(raw: &str) -> String {
     cut(masked.join("&"))
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     fn hex(b: u8) -> Option<u8> {
         (b as char).to_digit(16).map(|d| d as u8)
     }

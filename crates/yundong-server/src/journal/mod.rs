@@ -128,3 +128,11 @@ async fn run(store: Store, clock: Arc<Clock>, size: i64, max_age: i64, mut rx: m
         }
     }
 }
+
+/// Empty the journal: this node's queued entries are stored first, then every node's are deleted (what a reset
+/// calls, beside `faults::clear`). Entries other nodes still hold in their queues (at most 20 ms' worth) may land
+/// after.
+pub async fn clear(state: &crate::state::AppState) -> Result<(), yundong_store::StoreError> {
+    state.journal.flush().await;
+    state.store.clear_journal().await
+}

@@ -28,7 +28,7 @@ pub const NOT_FOUND: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/a
 
 impl Asset {
     /// Pages are served without `.html` (`/ui/ranking`); the sign-in page is `/ui/`.
-    pub const ALL: [Asset; 20] = [
+    pub const ALL: [Asset; 23] = [
         asset!("", "index.html", HTML),
         asset!("ranking", "ranking.html", HTML),
         asset!("detail", "detail.html", HTML),
@@ -37,6 +37,9 @@ impl Asset {
         asset!("devices", "devices.html", HTML),
         asset!("devices.js", "devices.js", JS),
         asset!("settings", "settings.html", HTML),
+        asset!("console", "console.html", HTML),
+        asset!("console.js", "console.js", JS),
+        asset!("console.css", "console.css", CSS),
         asset!("style.css", "style.css", CSS),
         asset!("wx.css", "wx.css", CSS),
         asset!("wx.js", "wx.js", JS),

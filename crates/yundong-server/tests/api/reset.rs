@@ -75,8 +75,19 @@ async fn reset_empties_the_deployment_clears_the_journal_and_rewinds_the_clock()
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(journaled);
+    // A fault rule that would answer every token call with -1: cleared by the reset.
+    let (status, v) = s
+        .post_json(
+            "/admin/v1/faults",
+            Some(ADMIN_TOKEN),
+            &json!({"path": "/sns/jscode2session", "errcode": -1}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
     let (status, v) = reset(&s, json!({})).await;
     assert_eq!(status, 200, "{v}");
+    let (_, faults) = s.http_get("/admin/v1/faults", Some(ADMIN_TOKEN)).await;
+    assert_eq!(faults["faults"], json!([]), "the reset clears the fault rules");
     assert_eq!(
         (
             v["users_removed"].as_i64(),

@@ -418,16 +418,31 @@ async fn share_validates_every_parameter_and_names_it() {
         (
             "imagePath",
             json!("https://example.com/a.png"),
-            "invalid imagePath: network images are not supported: upload the image and pass its wxfile:// path",
+            "invalid imagePath: network images are not supported: pass a code-package path or a wxfile:// path from uploadFile",
         ),
         (
             "imagePath",
             json!("HTTP://example.com/a.png"),
-            "invalid imagePath: network images are not supported: upload the image and pass its wxfile:// path",
+            "invalid imagePath: network images are not supported: pass a code-package path or a wxfile:// path from uploadFile",
         ),
         (
             "imagePath",
-            json!("/images/a.png"),
+            json!("/images/a.gif"),
+            "invalid imagePath: a code-package thumbnail must be a .png, .jpg or .jpeg file",
+        ),
+        (
+            "imagePath",
+            json!("/../a.png"),
+            "invalid imagePath: the path climbs above the code package's root",
+        ),
+        (
+            "imagePath",
+            json!("data:image/png;base64,iVBORw0KGgo="),
+            "invalid imagePath: only code-package paths and wxfile:// temp files are supported",
+        ),
+        (
+            "imagePath",
+            json!("wxfile://usr/a.png"),
             "invalid imagePath: must be a wxfile://tmp_….png|jpg path returned by uploadFile",
         ),
         (
@@ -443,13 +458,13 @@ async fn share_validates_every_parameter_and_names_it() {
         ("webpageUrl", json!(""), "invalid webpageUrl: required"),
         (
             "webpageUrl",
-            json!("example.com"),
-            "invalid webpageUrl: must be an http:// or https:// URL",
+            json!("exa_mple.com"),
+            "invalid webpageUrl: must be an http:// or https:// URL, or a host name such as www.qq.com",
         ),
         (
             "webpageUrl",
             json!("javascript:alert(1)"),
-            "invalid webpageUrl: must be an http:// or https:// URL",
+            "invalid webpageUrl: must be an http:// or https:// URL, or a host name such as www.qq.com",
         ),
         ("webpageUrl", json!("https://"), "invalid webpageUrl: must name a host"),
         (

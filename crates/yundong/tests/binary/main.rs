@@ -4,6 +4,7 @@
 mod crash;
 mod demo;
 mod durable;
+mod faults;
 mod first_hour;
 mod log_secrets;
 mod operator;
