@@ -33,8 +33,10 @@ pub struct Config {
     pub daily_step_cap: i64,
     /// The zone whose midnights bound a WeRun day (UTC+8).
     pub day_zone: DayZone,
-    /// Whether `POST /admin/v1/clock/advance` may move the clock.
+    /// Whether `POST /admin/v1/clock/advance` and `/clock/set` may move the deployment's clock.
     pub dev_clock: bool,
+    /// Test mode (`--test-mode`): what `dev_clock` allows, plus `POST /admin/v1/reset`.
+    pub test_mode: bool,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The change feed's timing (see `cache::feed`): a node that has not read the feed for `feed_max_gap` forgets its
@@ -65,6 +67,13 @@ pub struct Config {
     pub quota_clears_per_month: i64,
 }
 
+impl Config {
+    /// Whether this node follows the deployment's clock and lets the admin move it (`--dev-clock` or `--test-mode`).
+    pub fn shared_clock(&self) -> bool {
+        self.dev_clock || self.test_mode
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -83,6 +92,7 @@ impl Default for Config {
             daily_step_cap: 98_800,
             day_zone: DayZone::CHINA,
             dev_clock: false,
+            test_mode: false,
             body_limit: 64 * 1024,
             feed_max_gap: Duration::from_secs(60),
             feed_retain: Duration::from_secs(120),

@@ -16,6 +16,7 @@ pub mod opendata;
 pub mod quotas;
 pub mod ranking;
 pub mod ranking_page;
+pub mod scenario;
 pub mod secrets;
 pub mod sessions;
 pub mod share;
@@ -55,12 +56,18 @@ pub struct Core {
 impl Core {
     /// Build the node's state; starts the step writer, so call it inside a tokio runtime.
     pub fn new(store: Store, config: Config, cloud_key: [u8; 32], steps: Arc<dyn StepObserver>) -> Core {
+        let cache = Arc::new(Caches::new(store.clone(), &config));
+        let clock = Arc::new(Clock::default());
+        if config.shared_clock() {
+            // One clock for the deployment: the node's copy of the stored offset, reloaded through the change feed.
+            cache.feed.follow_clock(clock.clone());
+        }
         Core {
             steps: StepWriter::start(store.clone(), steps),
-            cache: Arc::new(Caches::new(store.clone(), &config)),
+            cache,
             store,
             config: Arc::new(config),
-            clock: Arc::default(),
+            clock,
             cloud_key: Arc::new(cloud_key),
             apps: Arc::default(),
             user_ids: Arc::default(),
@@ -70,7 +77,11 @@ impl Core {
     /// Load the deployment's cloudID key from the database (creating it at first start) and build the state.
     pub async fn open(store: Store, config: Config, steps: Arc<dyn StepObserver>) -> Result<Core, StoreError> {
         let cloud_key = cloud_key(&store).await?;
-        Ok(Core::new(store, config, cloud_key, steps))
+        let core = Core::new(store, config, cloud_key, steps);
+        if core.config.shared_clock() {
+            core.clock.set_offset(core.store.clock_offset().await?);
+        }
+        Ok(core)
     }
 
     pub fn now(&self) -> i64 {

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod client;
+pub mod control;
 pub mod crypto;
 pub mod day;
 pub mod errcode;

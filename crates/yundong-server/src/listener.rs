@@ -103,6 +103,16 @@ pub async fn run(
             let caches = caches.clone();
             async move {
                 let res = match &caches {
+                    // A node that follows the deployment's clock syncs on arrival, so the handler's first reading of
+                    // the clock already has an offset moved through any node (the read is shared with the caches').
+                    Some(c) if c.feed.follows_clock() => {
+                        c.feed
+                            .scope(async {
+                                let _ = c.feed.sync().await;
+                                answer.await
+                            })
+                            .await
+                    }
                     Some(c) => c.feed.scope(answer).await,
                     None => answer.await,
                 };

@@ -40,10 +40,10 @@ pub struct UserRow {
     pub join_ranking: bool,
 }
 
-const APP_COLUMNS: &str =
+pub(crate) const APP_COLUMNS: &str =
     "id, appid, secret_hash, original_id, name, category, werun_share, open_platform, device_steps";
 
-fn app_row(r: &AnyRow) -> Result<AppRow> {
+pub(crate) fn app_row(r: &AnyRow) -> Result<AppRow> {
     Ok(AppRow {
         id: r.try_get("id")?,
         appid: r.try_get("appid")?,

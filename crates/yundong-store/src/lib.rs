@@ -14,6 +14,7 @@ mod faults;
 mod journal;
 mod ops;
 mod ranking_inputs;
+mod scenario;
 mod settings;
 mod share;
 mod social;
@@ -36,6 +37,7 @@ pub use faults::{FAULTS_KEY, FaultRow, NewFault};
 pub use journal::{JournalEntry, JournalFilter, JournalRow};
 pub use ops::{PoolStats, SchemaStatus};
 pub use ranking_inputs::{UserDayRow, ViewerDay};
+pub use scenario::{Applied, CLOCK_KEY, Plan, PlanApp, PlanCheckIn, PlanUser, ResetCounts, World};
 pub use share::{
     ConversationRow, KIND_DIRECT, KIND_GROUP, MemberRow, NewShareMessage, NewTempFile, ShareMessageRow, ShareTicketRow,
     TempFileMeta,

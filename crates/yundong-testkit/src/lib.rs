@@ -94,7 +94,7 @@ impl TestServer {
         TestServer::start(url, dir, config).await
     }
 
-    /// Another node on this server's database (same admin token, its own clock and port).
+    /// Another node on this server's database (same admin token and clock, its own port).
     pub async fn spawn_node(&self) -> TestServer {
         TestServer::start(
             self.database_url.clone(),
@@ -216,7 +216,7 @@ impl TestServer {
         let _: Value = self.admin("/admin/v1/friendships", json!({"a": a, "b": b})).await;
     }
 
-    /// Move this server's clock forward.
+    /// Move the deployment's clock forward (every node on this database follows).
     pub async fn advance(&self, seconds: i64) {
         let _: Value = self.admin("/admin/v1/clock/advance", json!({"seconds": seconds})).await;
     }

@@ -80,6 +80,14 @@ pub enum Command {
     Backup(crate::backup::BackupArgs),
     /// Restore a `yundong backup` file into an empty database, then apply this binary's migrations.
     Restore(crate::backup::RestoreArgs),
+    /// Scenario files: a known world, applied idempotently, exported in the same format.
+    #[command(subcommand)]
+    Scenario(crate::control::ScenarioCommand),
+    /// Empty the deployment (every user and all they did; the apps too without --keep apps); rewind the clock.
+    Reset(crate::control::ResetArgs),
+    /// The deployment's clock (followed by servers started with --dev-clock or --test-mode).
+    #[command(subcommand)]
+    Clock(crate::control::ClockCommand),
     /// Fault rules: make WeChat (or client API) calls fail, slow down or lose their connection, on every node.
     #[command(subcommand)]
     Faults(crate::faults::FaultsCommand),
@@ -490,6 +498,20 @@ token:   {}  (shown once; the old token no longer works)",
                 .put_setting("admin_token_hash", &yundong_core::secrets::hash(&token))
                 .await?;
             println!("{token}");
+        }
+        Command::Scenario(cmd) => {
+            crate::control::scenario(cmd, |json, applied| {
+                print(json, applied, crate::control::describe_applied)
+            })
+            .await?;
+        }
+        Command::Reset(args) => {
+            let (json, value, text) = crate::control::reset(args).await?;
+            print(json, &value, |_| text)?;
+        }
+        Command::Clock(cmd) => {
+            let (json, value, text) = crate::control::clock(cmd).await?;
+            print(json, &value, |_| text)?;
         }
         Command::Backup(args) => {
             let done = crate::backup::backup(args).await?;

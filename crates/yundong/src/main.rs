@@ -3,6 +3,7 @@
 
 mod backup;
 mod cli;
+mod control;
 mod db;
 mod decrypt;
 mod demo;

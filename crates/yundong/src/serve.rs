@@ -48,6 +48,12 @@ pub struct ServeArgs {
     /// Rows the request journal keeps (newest first; also at most 7 days). 0 turns the journal off.
     #[arg(long, env = "YUNDONG_JOURNAL_SIZE", default_value_t = DEFAULTS.journal_size as u32)]
     pub journal_size: u32,
+    /// Test mode: allow `POST /admin/v1/reset` and move the deployment's clock as --dev-clock does.
+    #[arg(long, env = "YUNDONG_TEST_MODE")]
+    pub test_mode: bool,
+    /// Apply this scenario file (YAML or JSON) before serving (idempotent: a restart applies it again harmlessly).
+    #[arg(long, env = "YUNDONG_SCENARIO")]
+    pub scenario: Option<std::path::PathBuf>,
     /// Journal client API calls (/client/v1/…) too, not only the WeChat-compatible API.
     #[arg(long, env = "YUNDONG_JOURNAL_CLIENT")]
     pub journal_client: bool,
@@ -214,6 +220,16 @@ pub async fn run(args: ServeArgs, known: &[String]) -> Result<()> {
     } else {
         None
     };
+    let scenario = match &args.scenario {
+        Some(file) => {
+            let world = crate::control::WorldArgs {
+                utc_offset: args.utc_offset.clone(),
+                daily_step_cap: args.daily_step_cap,
+            };
+            Some(crate::control::apply_file(&store, file, &world).await?)
+        }
+        None => None,
+    };
     let config = config(&args, day_zone, max_connections);
     let (state, fresh_token) = AppState::open(store.clone(), config, env_token.as_deref()).await?;
     // Logs keep stdout: a generated token goes to a file only its owner can read (before anything announces that
@@ -293,8 +309,17 @@ pub async fn run(args: ServeArgs, known: &[String]) -> Result<()> {
         );
         println!("              list users: yundong user list; a user's new token: yundong user reset-token <user_id>");
     }
-    if args.dev_clock {
-        println!("  dev clock:  POST {base}/admin/v1/clock/advance {{\"seconds\": N}}");
+    if args.dev_clock || args.test_mode {
+        println!("  dev clock:  POST {base}/admin/v1/clock/advance {{\"seconds\": N}} (one clock for the deployment)");
+    }
+    if args.test_mode {
+        println!("  test mode:  POST {base}/admin/v1/reset empties the deployment");
+    }
+    if let Some(applied) = &scenario {
+        println!(
+            "  scenario:   {}",
+            crate::control::describe_applied(applied).replace('\n', "\n              ")
+        );
     }
     yundong_server::serve(listener, state, shutdown).await?;
     if let Some((_, task)) = metrics_server {
@@ -316,6 +341,7 @@ pub(crate) fn config_from(args: &ServeArgs) -> Result<Config> {
 fn config(args: &ServeArgs, day_zone: DayZone, max_connections: usize) -> Config {
     Config {
         dev_clock: args.dev_clock,
+        test_mode: args.test_mode,
         day_zone,
         session_ttl: args.session_ttl,
         daily_step_cap: args.daily_step_cap,

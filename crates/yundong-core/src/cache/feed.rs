@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use yundong_store::{EVERYONE, FeedReader, Store, StoreError};
+use yundong_store::{CLOCK_KEY, EVERYONE, FeedReader, Store, StoreError};
+
+use crate::clock::Clock;
 
 /// Users remembered with a tick; past this the node forgets everything and starts again (bounds memory).
 const MAX_USERS: usize = 500_000;
@@ -56,6 +58,9 @@ pub struct Feed {
     read_done: Notify,
     pruning: std::sync::Arc<AtomicBool>,
     stats: Counters,
+    /// The node's clock, when it follows the deployment's (dev clock, test mode): reloaded from the database at the
+    /// first read and whenever the feed shows the clock's key or "everyone" (a reset).
+    clock: std::sync::OnceLock<std::sync::Arc<Clock>>,
 }
 
 /// Counters for metrics, kept beside the work (relaxed atomics).
@@ -131,7 +136,18 @@ impl Feed {
             read_done: Notify::new(),
             pruning: std::sync::Arc::default(),
             stats: Counters::default(),
+            clock: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Keep `clock`'s offset equal to the deployment's (see the `clock` field).
+    pub fn follow_clock(&self, clock: std::sync::Arc<Clock>) {
+        let _ = self.clock.set(clock);
+    }
+
+    /// Whether this node follows the deployment's clock (then every request syncs with the feed on arrival).
+    pub fn follows_clock(&self) -> bool {
+        self.clock.get().is_some()
     }
 
     /// Apply every change committed before this call; the stamp to give answers loaded from here on.
@@ -148,6 +164,16 @@ impl Feed {
             .ok()
             .flatten()
             .unwrap_or_else(|| self.begun.load(Ordering::Acquire) + 1);
+        self.sync_from(ticket).await
+    }
+
+    /// Apply every change committed before this call, even inside [`Feed::scope`]: for a request that has just
+    /// written something this node must follow before answering (a reset, a clock move).
+    pub async fn sync_now(&self) -> Result<Stamp, StoreError> {
+        self.sync_from(self.begun.load(Ordering::Acquire) + 1).await
+    }
+
+    async fn sync_from(&self, ticket: u64) -> Result<Stamp, StoreError> {
         loop {
             if self.applied.load(Ordering::Acquire) >= ticket {
                 break;
@@ -191,6 +217,14 @@ impl Feed {
         // The store's reader reports each change once, and none on its first read (nothing is cached before it).
         let changes = pos.reader.read().await?;
         let stale = pos.last_read.is_some_and(|t| started.duration_since(t) > self.max_gap);
+        // The first read reports no change (nothing is cached before it): the clock is reloaded then all the same, so
+        // a move between the node's start and this read is not missed. Read after the feed, so the offset is at least
+        // as new as the event that announced it.
+        if let Some(clock) = self.clock.get()
+            && (pos.last_read.is_none() || changes.users.iter().any(|&u| u == CLOCK_KEY || u == EVERYONE))
+        {
+            clock.set_offset(self.store.clock_offset().await?);
+        }
         self.apply(&changes.users, stale);
         pos.last_read = Some(started);
         self.note_top(pos, started, changes.top_id);

@@ -2,8 +2,10 @@
 
 mod conversations;
 mod credentials;
+mod deployment;
 mod faults;
 mod requests;
+mod scenario;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -12,8 +14,8 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yundong_proto::admin::{
-    AdminError, AppCreated, ClockAdvanceRequest, ClockResponse, CreateAppRequest, CreateUserRequest, FriendshipCreated,
-    FriendshipRequest, UserCreated, UserList, UserListQuery,
+    AdminError, AppCreated, CreateAppRequest, CreateUserRequest, FriendshipCreated, FriendshipRequest, UserCreated,
+    UserList, UserListQuery,
 };
 
 use crate::error::ApiError;
@@ -30,8 +32,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_app))
         .routes(routes!(create_user, list_users))
         .routes(routes!(create_friendship))
-        .routes(routes!(get_clock))
-        .routes(routes!(advance_clock))
+        .merge(deployment::routes())
+        .merge(scenario::routes())
 }
 
 /// Register a mini program. The secret is shown only in this answer.
@@ -109,48 +111,4 @@ pub async fn create_friendship(
             created,
         }),
     ))
-}
-
-/// The server's clock.
-#[utoipa::path(
-    get, path = "/admin/v1/clock", tag = "admin", security(("admin" = [])),
-    responses((status = 200, body = ClockResponse), (status = 401, body = AdminError))
-)]
-pub async fn get_clock(State(state): State<AppState>, _: AdminAuth) -> Json<ClockResponse> {
-    Json(ClockResponse {
-        now: state.now(),
-        offset_seconds: state.clock.offset(),
-    })
-}
-
-/// Move the server's clock forward, to test expiry without waiting. Only on a server started with `--dev-clock`;
-/// the clock is per server process.
-#[utoipa::path(
-    post, path = "/admin/v1/clock/advance", tag = "admin", security(("admin" = [])),
-    request_body = ClockAdvanceRequest,
-    responses(
-        (status = 200, body = ClockResponse), (status = 400, body = AdminError),
-        (status = 401, body = AdminError), (status = 404, description = "not started with --dev-clock", body = AdminError),
-    )
-)]
-pub async fn advance_clock(
-    State(state): State<AppState>,
-    _: AdminAuth,
-    AdminJson(req): AdminJson<ClockAdvanceRequest>,
-) -> Result<Json<ClockResponse>, ApiError> {
-    if !state.config.dev_clock {
-        return Err(ApiError::not_found(
-            "the clock can be moved only on a server started with --dev-clock",
-        ));
-    }
-    if !(0..=366 * 86_400).contains(&req.seconds) {
-        return Err(ApiError::invalid(
-            "seconds must be between 0 and 31622400 (the clock only moves forward)",
-        ));
-    }
-    state.clock.advance(req.seconds);
-    Ok(Json(ClockResponse {
-        now: state.now(),
-        offset_seconds: state.clock.offset(),
-    }))
 }

@@ -20,6 +20,8 @@ mod ranking;
 mod ranking_pages;
 mod rate_limits;
 mod readiness;
+mod reset;
+mod scenario;
 mod security;
 mod share;
 mod share_examples;

@@ -10,4 +10,5 @@ mod log_secrets;
 mod operator;
 mod ops;
 mod process;
+mod scenario;
 mod walkthrough;
