@@ -235,7 +235,8 @@ async fn reseat(conn: &mut AnyConnection, backend: Backend, table: &str) -> Resu
 /// of no row writes nothing and fires no trigger.
 async fn write_first(conn: &mut AnyConnection) -> Result<()> {
     sqlx::query("DELETE FROM settings WHERE key = $1")
-        .bind("\u{0}none")
+        // A key no setting has (and text both engines accept: PostgreSQL refuses NUL).
+        .bind(" write lock ")
         .execute(conn)
         .await?;
     Ok(())
