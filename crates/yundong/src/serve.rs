@@ -104,8 +104,9 @@ pub struct ServeArgs {
 
 /// `YUNDONG_*` variables read outside clap: the server's own, and those of the project's tools and test scripts
 /// (which share the prefix but never configure a server).
-const OTHER_VARIABLES: [&str; 10] = [
+const OTHER_VARIABLES: [&str; 11] = [
     "YUNDONG_LOG",
+    "YUNDONG_BIN_PATH",
     "YUNDONG_ADMIN_TOKEN",
     "YUNDONG_BIN",
     "YUNDONG_BASE",
