@@ -117,21 +117,34 @@ async fn faults_and_requests_from_the_command_line() {
         .spawn()
         .unwrap();
     let mut reader = BufReader::new(follow.stdout.take().unwrap());
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let bad: Value = http
-        .get(format!(
-            "{}/sns/jscode2session?appid=wx0&secret=s&js_code=c",
-            server.base
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(bad["errcode"], 40013, "{bad}");
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
+    // The follower starts from the journal's end as it finds it, which under load may be after a first call: the
+    // call is repeated until the follower prints one (at most a minute), so a slow start cannot hang the test.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = reader.read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let mut line = None;
+    for _ in 0..120 {
+        let bad: Value = http
+            .get(format!(
+                "{}/sns/jscode2session?appid=wx0&secret=s&js_code=c",
+                server.base
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(bad["errcode"], 40013, "{bad}");
+        if let Ok(l) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
+            line = Some(l);
+            break;
+        }
+    }
+    let line = line.expect("--follow printed a journaled call within a minute");
     let _ = follow.kill();
     let _ = follow.wait();
     let followed: Value = serde_json::from_str(&line).unwrap();
