@@ -87,7 +87,10 @@ YD_USER_TOKEN="$("$VENV/bin/python" "$HERE/seed.py" "$BASE" "$YD_ADMIN_TOKEN" "$
 }
 export YD_USER_TOKEN YD_SEED="$WORK/seed.json" YD_HOOKS="$HERE/hooks.py"
 
-# 5. schemathesis, bounded in cases and time. The checks are also listed in hostile/schemathesis.toml. Hypothesis's
+# 5. schemathesis, bounded in cases and time. `add_fault` is left out: a rule it creates does what it says to the
+# calls that follow (waits up to 30 s, drops connections, answers 5xx), which is the feature, not a defect; its
+# validation of hostile input is tested in crates/yundong-server/tests/api/faults.rs. `stream_requests` is a
+# server-sent event stream that never ends by design (tests/api/journal_api.rs reads it). The checks are also listed in hostile/schemathesis.toml. Hypothesis's
 # "too slow" health check measures the machine, not the server's answers, so it is off.
 seed_args=()
 [[ "$SEED" != random ]] && seed_args=(--seed "$SEED")
@@ -97,6 +100,7 @@ log "schemathesis run: $MAX_EXAMPLES examples per operation and phase, at most $
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-examples "$MAX_EXAMPLES" "${seed_args[@]}" --suppress-health-check too_slow \
     --report junit --report-dir "$WORK/report" \
+    --exclude-operation-id add_fault --exclude-operation-id stream_requests \
     "$@") 2>&1 | tee "$WORK/schemathesis.log"
 rc=${PIPESTATUS[0]}
 if ((rc == 124 || rc == 137)); then log "schemathesis timed out after ${TIMEOUT}s"; fi
