@@ -12,6 +12,7 @@ pub mod checkins;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod journal;
 pub mod opendata;
 pub mod quotas;
 pub mod ranking;

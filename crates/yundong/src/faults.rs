@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use yundong_proto::faults::{FaultRequest, FaultRule, FaultStatus, RequestEntry, fault_id, parse_fault_id};
-use yundong_store::{FaultRow, JournalFilter, JournalRow, NewFault, Store};
+use yundong_store::{FaultRow, JournalFilter, NewFault, Store};
 
 use crate::db::DbArgs;
 
@@ -252,26 +252,7 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn entry(row: JournalRow) -> RequestEntry {
-    let e = row.entry;
-    RequestEntry {
-        id: row.id,
-        at: e.at,
-        method: e.method,
-        path: e.path,
-        appid: e.appid,
-        query: e.query,
-        body: e.body,
-        status: e.status,
-        errcode: e.errcode,
-        errmsg: e.errmsg,
-        rid: e.rid,
-        latency_ms: e.latency_ms,
-        fault_id: e.fault_id,
-        response: e.response,
-        detail: e.detail,
-    }
-}
+use yundong_core::journal::request_entry as entry;
 
 fn line(e: &RequestEntry, json: bool) -> Result<String> {
     if json {

@@ -13,8 +13,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yundong_proto::admin::AdminError;
-use yundong_proto::faults::{Removed, RequestEntry, RequestList, RequestQuery};
-use yundong_store::{JournalFilter, JournalRow};
+use yundong_proto::faults::{Removed, RequestList, RequestQuery};
+use yundong_store::JournalFilter;
 
 use crate::error::ApiError;
 use crate::extract::AdminAuth;
@@ -29,26 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stream_requests))
 }
 
-fn entry(row: JournalRow) -> RequestEntry {
-    let e = row.entry;
-    RequestEntry {
-        id: row.id,
-        at: e.at,
-        method: e.method,
-        path: e.path,
-        appid: e.appid,
-        query: e.query,
-        body: e.body,
-        status: e.status,
-        errcode: e.errcode,
-        errmsg: e.errmsg,
-        rid: e.rid,
-        latency_ms: e.latency_ms,
-        fault_id: e.fault_id,
-        response: e.response,
-        detail: e.detail,
-    }
-}
+use yundong_core::journal::request_entry as entry;
 
 fn filter(q: Result<Query<RequestQuery>, QueryRejection>) -> Result<JournalFilter, ApiError> {
     Ok(filter_and_after(q)?.0)
