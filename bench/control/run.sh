@@ -3,7 +3,8 @@
 #   - apply of a scenario of USERS (default 1,000) users x 31 days of steps (plus friends and a few check-ins) on an
 #     empty database, then again (idempotent: nothing to write), ROUNDS times each (reset in between);
 #   - reset of a small world (scenarios/small.yaml) ROUNDS times: apply, then time the reset.
-# Times are curl's time_total (the request as a client sees it); median and max printed.
+# Times are curl's time_total (the request as a client sees it), median and max, and the server process's CPU time
+# for the request (from /proc, 10 ms resolution), which a loaded machine does not inflate.
 #
 #   bench/control/run.sh [USERS] [ROUNDS]
 set -euo pipefail
@@ -42,29 +43,44 @@ YUNDONG_ADMIN_TOKEN=$ADMIN YUNDONG_LOG=warn "$BIN" serve --test-mode --listen "1
 PID=$!
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.01; done
 BASE="http://127.0.0.1:$port"
-post() { curl -sf -o /dev/null -w '%{time_total}\n' -X POST "$BASE$1" -H "Authorization: Bearer $ADMIN" \
-  -H 'content-type: application/yaml' --data-binary "$2"; }
+TICK=$(getconf CLK_TCK)
+# The server's CPU time so far (user + system), in seconds: wall time on a shared, loaded machine includes waiting
+# for a core; CPU time does not.
+cpu() { awk -v t="$TICK" '{ print ($14 + $15) / t }' "/proc/$PID/stat"; }
+# post PATH BODY [NAME]: the request's wall time appended to $WORK/NAME, its server CPU time to $WORK/NAME.cpu.
+post() {
+  local before after wall
+  before=$(cpu)
+  wall=$(curl -sf -o /dev/null -w '%{time_total}' -X POST "$BASE$1" -H "Authorization: Bearer $ADMIN" \
+    -H 'content-type: application/yaml' --data-binary "$2")
+  after=$(cpu)
+  if [ -n "${3:-}" ]; then
+    echo "$wall" >> "$WORK/$3"
+    awk -v a="$after" -v b="$before" 'BEGIN { print a - b }' >> "$WORK/$3.cpu"
+  fi
+}
 
-: > "$WORK/apply" ; : > "$WORK/reapply" ; : > "$WORK/reset"
 for _ in $(seq 1 "$ROUNDS"); do
-  post /admin/v1/reset '{}' >/dev/null
-  post /admin/v1/scenario "@$WORK/world.yaml" >> "$WORK/apply"
-  post /admin/v1/scenario "@$WORK/world.yaml" >> "$WORK/reapply"
+  post /admin/v1/reset '{}'
+  post /admin/v1/scenario "@$WORK/world.yaml" apply
+  post /admin/v1/scenario "@$WORK/world.yaml" reapply
 done
-post /admin/v1/reset '{}' >/dev/null
+post /admin/v1/reset '{}'
 for _ in $(seq 1 "$ROUNDS"); do
-  post /admin/v1/scenario "@scenarios/small.yaml" >/dev/null
-  post /admin/v1/reset '{}' >> "$WORK/reset"
+  post /admin/v1/scenario "@scenarios/small.yaml"
+  post /admin/v1/reset '{}' reset
 done
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 bytes=$(wc -c < "$WORK/world.yaml")
-python3 - "$USERS" "$bytes" "$WORK" <<'PY'
+python3 - "$USERS" "$bytes" "$WORK" "$load" <<'PY'
 import statistics, sys
-users, size, work = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+users, size, work, load = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 def row(name, what):
     xs = [float(x) * 1000 for x in open(f"{work}/{name}").read().split()]
-    print(f"| {what} | {len(xs)} | {statistics.median(xs):.1f} ms | {max(xs):.1f} ms |")
-print(f"scenario: {users} users x 31 days, {size/1e6:.1f} MB of YAML")
-print("| operation | runs | median | max |\n| --- | --- | --- | --- |")
+    cpu = [float(x) * 1000 for x in open(f"{work}/{name}.cpu").read().split()]
+    print(f"| {what} | {len(xs)} | {statistics.median(xs):.1f} ms | {max(xs):.1f} ms | {statistics.median(cpu):.0f} ms |")
+print(f"scenario: {users} users x 31 days, {size/1e6:.1f} MB of YAML; load average at the end: {load}")
+print("| operation | runs | median | max | server CPU (median) |\n| --- | --- | --- | --- | --- |")
 row("apply", f"apply {users} users x 31 days on an empty database")
 row("reapply", "apply the same file again (nothing to write)")
 row("reset", "reset after scenarios/small.yaml (3 users)")
