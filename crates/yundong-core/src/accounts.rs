@@ -4,7 +4,7 @@ use yundong_proto::admin::{
     AppCreated, AppInfo, CreateAppRequest, SecretReset, TokenReset, UpdateAppRequest, UserCreated, UserList,
     UserListQuery, UserSummary,
 };
-use yundong_store::{AppRow, NewApp, Store};
+use yundong_store::{AppRow, NewApp, Store, UserId};
 
 use crate::error::{Error, Result};
 use crate::secrets;
@@ -98,12 +98,15 @@ pub async fn reset_app_secret(store: &Store, appid: &str) -> Result<SecretReset>
 }
 
 /// Give a user a new client token (returned once, kept as a hash). The old token stops working at once on every node.
-pub async fn reset_user_token(store: &Store, user_id: i64) -> Result<TokenReset> {
+pub async fn reset_user_token(store: &Store, user_id: UserId) -> Result<TokenReset> {
     let token = secrets::user_token();
     if !store.reset_user_token(user_id, &secrets::hash(&token)).await? {
         return Err(Error::not_found(format!("no user {user_id}")));
     }
-    Ok(TokenReset { user_id, token })
+    Ok(TokenReset {
+        user_id: user_id.0,
+        token,
+    })
 }
 
 /// Register a platform user with a fresh client bearer token (returned once, kept as a hash).
@@ -112,14 +115,14 @@ pub async fn create_user(store: &Store, nickname: &str, now: i64) -> Result<User
     let token = secrets::user_token();
     let row = store.create_user(nickname.trim(), &secrets::hash(&token), now).await?;
     Ok(UserCreated {
-        user_id: row.id,
+        user_id: row.id.0,
         nickname: row.nickname,
         token,
     })
 }
 
 /// Make two existing, different users friends (both ways). False when they already were.
-pub async fn befriend(store: &Store, a: i64, b: i64, now: i64) -> Result<bool> {
+pub async fn befriend(store: &Store, a: UserId, b: UserId, now: i64) -> Result<bool> {
     if a == b {
         return Err(Error::invalid("a user cannot befriend themselves"));
     }
@@ -143,16 +146,16 @@ pub async fn list_users(store: &Store, q: &UserListQuery) -> Result<UserList> {
         return Err(Error::invalid("after must be a user_id (0 or more)"));
     }
     // One more than asked tells whether another page follows.
-    let mut rows = store.list_users(after, limit + 1).await?;
+    let mut rows = store.list_users(UserId(after), limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_after = if more { rows.last().map(|r| r.id) } else { None };
+    let next_after = if more { rows.last().map(|r| r.id.0) } else { None };
     Ok(UserList {
         total: store.user_count().await?,
         users: rows
             .into_iter()
             .map(|r| UserSummary {
-                user_id: r.id,
+                user_id: r.id.0,
                 nickname: r.nickname,
                 werun: r.werun,
                 join_ranking: r.join_ranking,

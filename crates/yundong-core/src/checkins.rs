@@ -8,7 +8,7 @@ use yundong_proto::admin::CATEGORY_FITNESS;
 use yundong_proto::reason::Reason;
 use yundong_proto::sport::validate_record_list;
 use yundong_proto::werun_social::EnvVersion;
-use yundong_store::{AppRow, CheckInRow, NewCheckIn};
+use yundong_store::{AppRow, CheckInRow, NewCheckIn, UserId};
 
 use crate::Core;
 use crate::error::{Error, Result};
@@ -32,7 +32,7 @@ pub fn may_share(app: &AppRow) -> bool {
 }
 
 /// Store the check-in (or, for a repeated idempotency key, find the first one).
-pub async fn share(core: &Core, user_id: i64, app: &AppRow, post: &Post<'_>) -> Result<CheckInRow> {
+pub async fn share(core: &Core, user_id: UserId, app: &AppRow, post: &Post<'_>) -> Result<CheckInRow> {
     if !may_share(app) {
         return Err(Reason::NoPermission.into());
     }

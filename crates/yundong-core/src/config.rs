@@ -25,7 +25,7 @@ pub struct Config {
     pub stable_token_per_minute: i64,
     /// `resetusersessionkey` calls per user per minute (WeChat forbids frequent resets of one user) → 45011.
     pub session_resets_per_minute: i64,
-    /// `wx.login` codes per user per minute → `login:fail too many requests` (HTTP 429).
+    /// `wx.login` codes per user per minute → `login:fail too many requests: wx.login codes per user per minute` (HTTP 429).
     pub login_codes_per_minute: i64,
     /// Life of a cloudID (5 minutes).
     pub cloud_id_ttl: i64,

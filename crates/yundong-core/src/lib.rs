@@ -12,6 +12,7 @@ pub mod checkins;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod grants;
 pub mod journal;
 pub mod opendata;
 pub mod quotas;
@@ -21,13 +22,14 @@ pub mod scenario;
 pub mod secrets;
 pub mod sessions;
 pub mod share;
+pub mod share_cards;
 pub mod steps;
 pub mod tokens;
 pub mod werun;
 
 use std::sync::Arc;
 
-use yundong_store::{AppRow, Store, StoreError};
+use yundong_store::{AppId, AppRow, Store, StoreError, UserId};
 
 pub use cache::{Caches, Stamp};
 pub use clock::Clock;
@@ -99,7 +101,7 @@ impl Core {
     /// The user a client bearer token belongs to: this node's copy while the change feed shows no change to the user
     /// (a token reset is one), else from the database. The feed is synced first, so a token replaced through any
     /// node before this request arrived is refused.
-    pub async fn user_id_for_token(&self, token: &str) -> Result<Option<i64>, StoreError> {
+    pub async fn user_id_for_token(&self, token: &str) -> Result<Option<UserId>, StoreError> {
         let feed = &self.cache.feed;
         let stamp = feed.sync().await?;
         let digest = yundong_proto::crypto::sha256(token.as_bytes());
@@ -123,7 +125,7 @@ impl Core {
     }
 
     /// The app with this internal id, cached as [`Core::app_by_appid`].
-    pub async fn app_by_id(&self, id: i64) -> Result<Option<Arc<AppRow>>, StoreError> {
+    pub async fn app_by_id(&self, id: AppId) -> Result<Option<Arc<AppRow>>, StoreError> {
         let cached = |c: &Apps| c.by_id.read().ok().and_then(|m| m.get(&id).cloned());
         self.app_through_cache(cached, self.store.app_by_id(id)).await
     }

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Serialize;
 use yundong_proto::crypto;
 use yundong_proto::werun::{StepInfo, Watermark, WeRunData};
-use yundong_store::{AppRow, DayTotal};
+use yundong_store::{AppId, AppRow, DayTotal};
 
 use crate::Core;
 use crate::secrets;
@@ -145,7 +145,7 @@ enum Body {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CloudIdContent {
     #[serde(rename = "a")]
-    pub app_id: i64,
+    pub app_id: AppId,
     #[serde(rename = "e")]
     pub expires_at: i64,
     /// The plaintext JSON the cloudID stands for.
@@ -231,7 +231,7 @@ fn split_key(key: &[u8; 32]) -> ([u8; 16], &[u8]) {
 
 /// Seal a cloudID for `content` (a [`Body`] kind byte and its body) under the deployment's cloud key.
 #[cfg(test)]
-fn seal_cloud_id(key: &[u8; 32], app_id: i64, expires_at: i64, content: &[u8]) -> String {
+fn seal_cloud_id(key: &[u8; 32], app_id: AppId, expires_at: i64, content: &[u8]) -> String {
     format!(
         "27_{}",
         URL_SAFE_NO_PAD.encode(seal_cloud_body(key, app_id, expires_at, content))
@@ -239,9 +239,9 @@ fn seal_cloud_id(key: &[u8; 32], app_id: i64, expires_at: i64, content: &[u8]) -
 }
 
 /// The sealed body of a cloudID: version ‖ iv ‖ AES-128-CBC(app id ‖ expiry ‖ content) ‖ tag.
-fn seal_cloud_body(key: &[u8; 32], app_id: i64, expires_at: i64, content: &[u8]) -> Vec<u8> {
+fn seal_cloud_body(key: &[u8; 32], app_id: AppId, expires_at: i64, content: &[u8]) -> Vec<u8> {
     let mut plain = Vec::with_capacity(16 + content.len());
-    plain.extend_from_slice(&app_id.to_be_bytes());
+    plain.extend_from_slice(&app_id.0.to_be_bytes());
     plain.extend_from_slice(&expires_at.to_be_bytes());
     plain.extend_from_slice(content);
     let (enc, mac_key) = split_key(key);
@@ -277,7 +277,7 @@ pub fn open_cloud_id(key: &[u8; 32], cloud_id: &str) -> Option<CloudIdContent> {
     };
     let (app_id, expires_at) = head.split_at(8);
     Some(CloudIdContent {
-        app_id: i64::from_be_bytes(app_id.try_into().ok()?),
+        app_id: AppId(i64::from_be_bytes(app_id.try_into().ok()?)),
         expires_at: i64::from_be_bytes(expires_at.try_into().ok()?),
         data,
     })
@@ -334,11 +334,11 @@ mod tests {
     #[test]
     fn cloud_ids_round_trip_and_refuse_tampering() {
         let key = [7u8; 32];
-        let id = seal_cloud_id(&key, 42, 1_000, &cloud_content(br#"{"x":1}"#, Body::Json));
+        let id = seal_cloud_id(&key, AppId(42), 1_000, &cloud_content(br#"{"x":1}"#, Body::Json));
         let content = open_cloud_id(&key, &id).expect("opens");
         assert_eq!(
             (content.app_id, content.expires_at, content.data.as_str()),
-            (42, 1_000, r#"{"x":1}"#)
+            (AppId(42), 1_000, r#"{"x":1}"#)
         );
         assert!(open_cloud_id(&[8u8; 32], &id).is_none(), "another deployment's key");
         let mut bytes = URL_SAFE_NO_PAD.decode(&id[3..]).unwrap();
@@ -350,7 +350,7 @@ mod tests {
         );
         // WeRun data travels in binary and comes back as the very same JSON text.
         let app = AppRow {
-            id: 42,
+            id: AppId(42),
             appid: "wx0123456789abcdef".into(),
             secret_hash: String::new(),
             original_id: String::new(),
@@ -377,7 +377,12 @@ mod tests {
         ];
         let data = werun_data(&app, &window, &totals, 1_574_338_655);
         let json = serde_json::to_string(&data).unwrap();
-        let id = seal_cloud_id(&key, 42, 1_000, &cloud_content(&werun_binary(&data), Body::WeRun));
+        let id = seal_cloud_id(
+            &key,
+            AppId(42),
+            1_000,
+            &cloud_content(&werun_binary(&data), Body::WeRun),
+        );
         assert_eq!(open_cloud_id(&key, &id).map(|c| c.data), Some(json.clone()));
         assert!(id.len() < json.len() / 3, "{} vs {}", id.len(), json.len());
         assert_eq!(werun_from_binary(&werun_binary(&data)[..10]), None, "truncated");

@@ -4,7 +4,7 @@
 //! `<api>:fail too many requests: …` with HTTP 429. WeChat publishes no numbers for these; ours are in `Config`
 //! and docs/API.md.
 
-use yundong_store::Quota;
+use yundong_store::{Quota, UserId};
 
 use crate::config::Config;
 
@@ -27,7 +27,7 @@ fn quota(key: String, window_start: i64, amount: i64, limit: i64, what: &'static
 }
 
 /// One more check-in by `user_id`.
-pub fn check_in(config: &Config, user_id: i64, now: i64) -> Vec<Quota> {
+pub fn check_in(config: &Config, user_id: UserId, now: i64) -> Vec<Quota> {
     vec![
         quota(
             format!("checkin:{user_id}"),
@@ -47,7 +47,7 @@ pub fn check_in(config: &Config, user_id: i64, now: i64) -> Vec<Quota> {
 }
 
 /// One more share card sent by `user_id`.
-pub fn share_card(config: &Config, user_id: i64, now: i64) -> Vec<Quota> {
+pub fn share_card(config: &Config, user_id: UserId, now: i64) -> Vec<Quota> {
     vec![
         quota(
             format!("card:{user_id}"),
@@ -67,7 +67,7 @@ pub fn share_card(config: &Config, user_id: i64, now: i64) -> Vec<Quota> {
 }
 
 /// `bytes` more image bytes uploaded by `user_id`.
-pub fn image_bytes(config: &Config, user_id: i64, now: i64, bytes: i64) -> Vec<Quota> {
+pub fn image_bytes(config: &Config, user_id: UserId, now: i64, bytes: i64) -> Vec<Quota> {
     vec![quota(
         format!("image-bytes:{user_id}"),
         day(now),

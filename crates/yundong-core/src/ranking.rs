@@ -24,7 +24,7 @@ use yundong_proto::werun_social::{
     CheckInView, Cover, DETAIL_CHECKINS_DEFAULT, DETAIL_CHECKINS_MAX, DayStep, DetailResponse, LikeResponse, Liker,
     LikesResponse, RankingEntry, RankingResponse, RecordView,
 };
-use yundong_store::{RankingRow, Store, UserRow};
+use yundong_store::{RankingRow, Store, UserId, UserRow};
 
 use crate::error::{Error, Result};
 use yundong_proto::reason::Reason;
@@ -53,7 +53,7 @@ pub fn rank(mut rows: Vec<RankingRow>) -> Vec<RankingEntry> {
             _ => i as i64 + 1,
         };
         out.push(RankingEntry {
-            user_id: r.user_id,
+            user_id: r.user_id.0,
             nickname: r.nickname,
             steps: r.steps,
             rank,
@@ -79,7 +79,7 @@ pub async fn ranking(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) -
     });
     let me = ranking
         .iter()
-        .find(|r| r.user_id == viewer.id)
+        .find(|r| r.user_id == viewer.id.0)
         .cloned()
         .ok_or_else(|| Error::from(Reason::UnknownUser))?;
     Ok(RankingResponse {
@@ -101,7 +101,7 @@ pub async fn like(
     store: &Store,
     zone: DayZone,
     viewer: &UserRow,
-    target: i64,
+    target: UserId,
     day: i64,
     liked: Option<bool>,
     now: i64,
@@ -118,7 +118,7 @@ pub async fn like(
     let (liked, likes) = store.set_like(viewer.id, target, day, liked, now).await?;
     Ok(LikeResponse {
         err_msg: ok("like"),
-        user_id: target,
+        user_id: target.0,
         date: zone.format_date(day),
         liked,
         likes,
@@ -135,7 +135,7 @@ pub async fn likers(store: &Store, zone: DayZone, viewer: &UserRow, day: i64) ->
         .await?
         .into_iter()
         .map(|(user_id, nickname, liked_at)| Liker {
-            user_id,
+            user_id: user_id.0,
             nickname,
             liked_at,
         })
@@ -152,7 +152,7 @@ pub async fn detail(
     store: &Store,
     zone: DayZone,
     viewer: &UserRow,
-    target: Option<i64>,
+    target: Option<UserId>,
     page: (Option<i64>, Option<i64>),
     now: i64,
 ) -> Result<DetailResponse> {
@@ -208,7 +208,7 @@ pub async fn detail(
         .collect();
     Ok(DetailResponse {
         err_msg: ok("detail"),
-        user_id: subject.id,
+        user_id: subject.id.0,
         nickname: subject.nickname,
         days,
         checkins,
@@ -220,7 +220,7 @@ pub async fn detail(
 mod tests {
     use super::*;
 
-    fn row(user_id: i64, steps: i64) -> RankingRow {
+    fn row(user_id: UserId, steps: i64) -> RankingRow {
         RankingRow {
             user_id,
             nickname: format!("u{user_id}"),
@@ -233,7 +233,13 @@ mod tests {
 
     #[test]
     fn ties_share_a_rank_and_sort_by_user_id() {
-        let ranked = rank(vec![row(5, 100), row(3, 900), row(9, 100), row(2, 100), row(1, 0)]);
+        let ranked = rank(vec![
+            row(UserId(5), 100),
+            row(UserId(3), 900),
+            row(UserId(9), 100),
+            row(UserId(2), 100),
+            row(UserId(1), 0),
+        ]);
         let got: Vec<(i64, i64)> = ranked.iter().map(|r| (r.user_id, r.rank)).collect();
         assert_eq!(got, vec![(3, 1), (2, 2), (5, 2), (9, 2), (1, 5)]);
     }

@@ -14,6 +14,7 @@ use yundong_proto::day::DayZone;
 use yundong_proto::werun_social::{
     Cover, RANKING_PAGE_DEFAULT, RANKING_PAGE_MAX, RankingEntry, RankingResponse, RecordView,
 };
+use yundong_store::UserId;
 
 use yundong_proto::reason::Reason;
 
@@ -27,17 +28,17 @@ use crate::error::{Error, Result};
 pub struct Page {
     pub limit: usize,
     /// The (steps, user id) of the last row already shown.
-    pub after: Option<(i64, i64)>,
+    pub after: Option<(i64, UserId)>,
 }
 
 const CURSOR_TAG: &str = "r1";
 
 /// The cursor following the row (`steps`, `user_id`) of `day`'s ranking.
-pub fn cursor_text(day: i64, steps: i64, user_id: i64) -> String {
-    format!("{CURSOR_TAG}.{day:x}.{steps:x}.{user_id:x}")
+pub fn cursor_text(day: i64, steps: i64, user_id: UserId) -> String {
+    format!("{CURSOR_TAG}.{day:x}.{steps:x}.{:x}", user_id.0)
 }
 
-fn parse_cursor(day: i64, text: &str) -> Option<(i64, i64)> {
+fn parse_cursor(day: i64, text: &str) -> Option<(i64, UserId)> {
     let mut parts = text.split('.');
     let hex = |p: Option<&str>| {
         p.filter(|p| !p.is_empty() && p.len() <= 16 && p.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -47,7 +48,7 @@ fn parse_cursor(day: i64, text: &str) -> Option<(i64, i64)> {
         return None;
     }
     let (d, steps, user) = (hex(parts.next())?, hex(parts.next())?, hex(parts.next())?);
-    (parts.next().is_none() && d == day && user > 0).then_some((steps, user))
+    (parts.next().is_none() && d == day && user > 0).then_some((steps, UserId(user)))
 }
 
 /// Check a call's `limit` and `cursor` for `day`.
@@ -70,7 +71,7 @@ pub fn parse_page(day: i64, limit: Option<i64>, cursor: Option<&str>) -> Result<
 
 /// The page of the viewer's ranking for `day`, as the JSON of its answer: this node's cached copy while nothing it
 /// depends on (the viewer and every friend) changed, else built from the index and kept. Failures are not cached.
-pub async fn ranking_page_json(state: &Core, viewer: i64, day: i64, page: Page) -> Result<Bytes> {
+pub async fn ranking_page_json(state: &Core, viewer: UserId, day: i64, page: Page) -> Result<Bytes> {
     let cache = &state.cache;
     let load = || async move {
         let (answer, deps) = build(state, viewer, day, page).await?;
@@ -89,7 +90,7 @@ pub async fn ranking_page_json(state: &Core, viewer: i64, day: i64, page: Page) 
 
 fn entry(row: &UserDay, rank: i64, liked: bool) -> RankingEntry {
     RankingEntry {
-        user_id: row.user_id,
+        user_id: row.user_id.0,
         nickname: row.nickname.to_string(),
         steps: row.steps,
         rank,
@@ -100,19 +101,19 @@ fn entry(row: &UserDay, rank: i64, liked: bool) -> RankingEntry {
 }
 
 /// The page, and the users it depends on. Must follow a [`crate::cache::Feed::sync`] (as `get_or_load` does).
-pub async fn build(state: &Core, viewer: i64, day: i64, page: Page) -> Result<(RankingResponse, Vec<i64>)> {
+pub async fn build(state: &Core, viewer: UserId, day: i64, page: Page) -> Result<(RankingResponse, Vec<UserId>)> {
     let (index, feed, store) = (&state.cache.day_totals, &state.cache.feed, &state.store);
     let side = index.viewer(store, feed, viewer, day).await?;
     let mut ids = Vec::with_capacity(side.side.friends.len() + 1);
     ids.push(viewer);
     ids.extend(side.side.friends.iter().copied().filter(|&f| f != viewer));
-    let rows = index.rows(store, feed, day, &ids).await?;
+    let rows = index.rows(store, feed, &ids, day).await?;
     let me = rows[0].clone().ok_or_else(|| Error::from(Reason::UnknownUser))?;
     if !me.werun {
         return Err(Error::from(Reason::WeRunOff));
     }
     // (steps descending, user id ascending) as one ascending key, and where the row is.
-    let mut order: Vec<(i64, i64, u32)> = rows
+    let mut order: Vec<(i64, UserId, u32)> = rows
         .iter()
         .enumerate()
         .filter_map(|(i, r)| {
@@ -124,7 +125,7 @@ pub async fn build(state: &Core, viewer: i64, day: i64, page: Page) -> Result<(R
     // Equal steps share the rank of the first of them (1, 1, 3).
     let rank_at = |pos: usize| order.partition_point(|o| o.0 < order[pos].0) as i64 + 1;
     let row_at = |pos: usize| rows[order[pos].2 as usize].as_deref();
-    let liked = |id: i64| side.side.liked.binary_search(&id).is_ok();
+    let liked = |id: UserId| side.side.liked.binary_search(&id).is_ok();
     let start = page
         .after
         .map_or(0, |(steps, id)| order.partition_point(|o| (o.0, o.1) <= (-steps, id)));
@@ -139,7 +140,7 @@ pub async fn build(state: &Core, viewer: i64, day: i64, page: Page) -> Result<(R
         .filter(|o| o.0 < 0)
         .and_then(|_| row_at(0))
         .map(|r| Cover {
-            user_id: r.user_id,
+            user_id: r.user_id.0,
             nickname: r.nickname.to_string(),
             steps: r.steps,
         });
@@ -169,13 +170,13 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_bad_ones_are_refused() {
         let day = 1_760_025_600;
-        let c = cursor_text(day, 12_345, 77);
+        let c = cursor_text(day, 12_345, UserId(77));
         assert_eq!(
             parse_page(day, None, Some(&c)).ok().and_then(|p| p.after),
-            Some((12_345, 77))
+            Some((12_345, UserId(77)))
         );
         assert_eq!(parse_page(day, None, None).ok().map(|p| p.limit), Some(50));
-        let other_day = cursor_text(day - 86_400, 1, 1);
+        let other_day = cursor_text(day - 86_400, 1, UserId(1));
         let no_user = format!("r1.{day:x}.1.0");
         let negative = format!("r1.{day:x}.-1.1");
         for bad in [

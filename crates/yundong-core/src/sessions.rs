@@ -3,7 +3,7 @@
 //! transaction in the store, so a code is consumed once across all nodes.
 
 use yundong_proto::crypto;
-use yundong_store::{AppRow, ExchangeError, ExchangeRequest};
+use yundong_store::{AppId, AppRow, ExchangeError, ExchangeRequest, UserId};
 
 use crate::Core;
 use crate::error::{Error, Result};
@@ -16,6 +16,23 @@ pub struct Session {
     pub openid: String,
     pub session_key: String,
     pub unionid: Option<String>,
+}
+
+/// `wx.login`: a fresh code for `app`'s back end to exchange once within the code TTL, within the user's per-minute
+/// limit of codes (`Error::MinuteLimit`). Only the code's hash is stored.
+pub async fn issue_code(core: &Core, user: UserId, app: AppId) -> Result<String> {
+    if !core
+        .within_minute_limit(&format!("login:{user}"), core.config.login_codes_per_minute)
+        .await?
+    {
+        return Err(Error::MinuteLimit("wx.login codes per user per minute"));
+    }
+    let code = secrets::login_code();
+    let expires_at = core.now() + core.config.code_ttl;
+    core.store
+        .insert_login_code(&secrets::hash(&code), user, app, expires_at)
+        .await?;
+    Ok(code)
 }
 
 /// Exchange a `wx.login` code for a session of `app` (its secret already checked): a fresh session_key, and the
@@ -42,7 +59,7 @@ pub async fn exchange(core: &Core, app: &AppRow, code: &str) -> Result<Session> 
         })?;
     let openid = core
         .store
-        .openid_for(app.id, exchanged.user_id, &secrets::openid())
+        .openid_for(exchanged.user_id, app.id, &secrets::openid())
         .await?;
     let unionid = match &app.open_platform {
         Some(platform) => Some(
@@ -61,9 +78,9 @@ pub async fn exchange(core: &Core, app: &AppRow, code: &str) -> Result<Session> 
 
 /// Whether `signature` (hex, any case) is the HMAC-SHA256 of the empty string under the live session_key of
 /// (`app_id`, `user_id`); the session_key when it is. Compared in constant time.
-pub async fn verify_signature(core: &Core, app_id: i64, user_id: i64, signature: &str) -> Result<Option<String>> {
+pub async fn verify_signature(core: &Core, user_id: UserId, app_id: AppId, signature: &str) -> Result<Option<String>> {
     let signature = signature.to_ascii_lowercase();
-    let session = core.store.session(app_id, user_id).await?;
+    let session = core.store.session(user_id, app_id).await?;
     let Some(session) = session.filter(|s| s.expires_at > core.now()) else {
         return Ok(None);
     };
@@ -72,17 +89,17 @@ pub async fn verify_signature(core: &Core, app_id: i64, user_id: i64, signature:
 }
 
 /// Extend the session's idle life (checksession).
-pub async fn touch(core: &Core, app_id: i64, user_id: i64) -> Result<()> {
+pub async fn touch(core: &Core, user_id: UserId, app_id: AppId) -> Result<()> {
     let now = core.now();
     core.store
-        .touch_session(app_id, user_id, now, now + core.config.session_ttl)
+        .touch_session(user_id, app_id, now, now + core.config.session_ttl)
         .await?;
     Ok(())
 }
 
 /// Replace the session_key `old_key` with a fresh one (resetusersessionkey), within the per-user minute limit.
 /// `None` when another exchange or reset replaced `old_key` in between.
-pub async fn reset_key(core: &Core, app_id: i64, user_id: i64, old_key: &str) -> Result<Option<String>> {
+pub async fn reset_key(core: &Core, user_id: UserId, app_id: AppId, old_key: &str) -> Result<Option<String>> {
     if !core
         .within_minute_limit(
             &format!("reset:{app_id}:{user_id}"),
@@ -95,7 +112,7 @@ pub async fn reset_key(core: &Core, app_id: i64, user_id: i64, old_key: &str) ->
     let new_key = secrets::session_key();
     let replaced = core
         .store
-        .reset_session_key(app_id, user_id, old_key, &new_key, core.now())
+        .reset_session_key(user_id, app_id, old_key, &new_key, core.now())
         .await?;
     Ok(replaced.then_some(new_key))
 }

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use yundong_proto::share::{ConversationCreated, ImageKind, MAX_GROUP_MEMBERS, MIN_GROUP_MEMBERS, TEMP_FILE_SCHEME};
-use yundong_store::{KIND_DIRECT, KIND_GROUP, Store};
+use yundong_store::{KIND_DIRECT, KIND_GROUP, Store, UserId};
 
 use crate::error::{Error, Result};
 use crate::secrets;
@@ -53,7 +53,7 @@ pub fn open_gid() -> String {
     format!("tG{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-async fn check_users(store: &Store, ids: &[i64]) -> Result<()> {
+async fn check_users(store: &Store, ids: &[UserId]) -> Result<()> {
     for &id in ids {
         if store.user_by_id(id).await?.is_none() {
             return Err(Error::not_found(format!("no user {id}")));
@@ -63,7 +63,7 @@ async fn check_users(store: &Store, ids: &[i64]) -> Result<()> {
 }
 
 /// The direct chat of two friends, made if they have none yet.
-pub async fn create_direct(store: &Store, members: &[i64], now: i64) -> Result<ConversationCreated> {
+pub async fn create_direct(store: &Store, members: &[UserId], now: i64) -> Result<ConversationCreated> {
     let &[a, b] = members else {
         return Err(Error::invalid(
             "a direct chat has exactly two members; use a group for more",
@@ -83,13 +83,13 @@ pub async fn create_direct(store: &Store, members: &[i64], now: i64) -> Result<C
         conversation_id: id,
         kind: KIND_DIRECT.to_owned(),
         name: None,
-        members: vec![a.min(b), a.max(b)],
+        members: vec![a.min(b).0, a.max(b).0],
         created,
     })
 }
 
 /// A new group chat.
-pub async fn create_group(store: &Store, name: &str, members: &[i64], now: i64) -> Result<ConversationCreated> {
+pub async fn create_group(store: &Store, name: &str, members: &[UserId], now: i64) -> Result<ConversationCreated> {
     super::accounts::check_text("name", name, 64)?;
     let name = name.trim();
     let mut sorted = members.to_vec();
@@ -109,7 +109,7 @@ pub async fn create_group(store: &Store, name: &str, members: &[i64], now: i64) 
         conversation_id: id,
         kind: KIND_GROUP.to_owned(),
         name: Some(name.to_owned()),
-        members: sorted,
+        members: sorted.iter().map(|m| m.0).collect(),
         created: true,
     })
 }

@@ -12,12 +12,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
-use yundong_store::{StepWrite, Store, StoreError};
+use yundong_store::{StepSource, StepWrite, Store, StoreError, UserId};
 
 use crate::Core;
-
-/// The source id of a user's phone (client API); device apps use their own app id.
-pub const PHONE: i64 = 0;
 
 /// How far ahead of the server's clock a device timestamp may be (devices' clocks drift).
 pub const CLOCK_SKEW: i64 = 300;
@@ -101,7 +98,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<(StepWrite, Reply)>, metrics: 
 }
 
 /// Record `steps` as `source`'s total for the local day starting at `day`.
-pub async fn record(state: &Core, user_id: i64, day: i64, source: i64, steps: i64) -> Result<Recorded> {
+pub async fn record(state: &Core, user_id: UserId, day: i64, source: StepSource, steps: i64) -> Result<Recorded> {
     if steps < 0 {
         return Err(Error::invalid("step must not be negative"));
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use yundong_proto::client::SCOPE_WERUN;
 use yundong_proto::reason::Reason;
-use yundong_store::{AppRow, Gate, SESSION_TOUCH_STEP, StoreError, UserRow};
+use yundong_store::{AppId, AppRow, Gate, SESSION_TOUCH_STEP, StoreError, UserId, UserRow};
 
 use crate::Core;
 use crate::cache::{Entry, Loaded};
@@ -16,7 +16,7 @@ use crate::opendata::{self, Sealed};
 
 /// The user's 31 days of steps for `app`, sealed for its back end. `allow` is the user's answer to the
 /// authorization dialog, used only while the scope is undecided (and then remembered).
-pub async fn data(core: &Core, user_id: i64, app: &AppRow, allow: Option<bool>) -> Result<Sealed> {
+pub async fn data(core: &Core, user_id: UserId, app: &AppRow, allow: Option<bool>) -> Result<Sealed> {
     let now = core.now();
     let window = core.config.day_zone.window(now);
     let (first_day, last_day) = (window[0], window[window.len() - 1]);
@@ -45,7 +45,7 @@ pub async fn data(core: &Core, user_id: i64, app: &AppRow, allow: Option<bool>) 
     let sealed = opendata::seal_werun(core, app, &session.session_key, &data).ok_or(Reason::NeedLogin)?;
     let expires_at = now + core.config.session_ttl;
     if session.expires_at < expires_at - SESSION_TOUCH_STEP {
-        core.store.touch_session(app.id, user_id, now, expires_at).await?;
+        core.store.touch_session(user_id, app.id, now, expires_at).await?;
     }
     Ok(sealed)
 }
@@ -54,8 +54,8 @@ pub async fn data(core: &Core, user_id: i64, app: &AppRow, allow: Option<bool>) 
 /// depends on changed since it was read (the feed is synced first, by `get_or_load`), else from the database.
 async fn cached_gate(
     core: &Core,
-    user_id: i64,
-    app_id: i64,
+    user_id: UserId,
+    app_id: AppId,
     first_day: i64,
     last_day: i64,
 ) -> Result<Arc<Entry<Option<Gate>>>, StoreError> {
@@ -81,7 +81,7 @@ async fn cached_gate(
 /// Change the user's WeRun switches; the switches after the change.
 pub async fn update_settings(
     core: &Core,
-    user_id: i64,
+    user_id: UserId,
     werun: Option<bool>,
     join_ranking: Option<bool>,
 ) -> Result<UserRow> {

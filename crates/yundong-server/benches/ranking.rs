@@ -21,7 +21,7 @@ use criterion::{BatchSize, BenchmarkId, Criterion};
 use tokio::runtime::Runtime;
 use yundong_core::{ranking, ranking_page};
 use yundong_proto::day::DayZone;
-use yundong_store::{StepWrite, Store, UserRow};
+use yundong_store::{StepSource, StepWrite, Store, UserId, UserRow};
 
 const FRIEND_POOL: i64 = 10_000;
 const STRANGERS: i64 = 2_000;
@@ -191,7 +191,7 @@ async fn seed(url: &str, today: i64) {
 
 fn viewer(id: i64) -> UserRow {
     UserRow {
-        id,
+        id: UserId(id),
         nickname: format!("user{id}"),
         werun: true,
         join_ranking: true,
@@ -278,7 +278,7 @@ fn main() {
     let page = ranking_page::parse_page(today, None, None).ok().unwrap();
     let served = |id: i64| {
         black_box(
-            rt.block_on(ranking_page::ranking_page_json(&state, id, today, page))
+            rt.block_on(ranking_page::ranking_page_json(&state, UserId(id), today, page))
                 .is_ok(),
         )
     };
@@ -292,9 +292,9 @@ fn main() {
         walks.set(n + 1);
         let writes: Vec<StepWrite> = (0..CHANGED as i64)
             .map(|k| StepWrite {
-                user_id: 101 + (n * 7_919 + k * 104_729) % size,
+                user_id: UserId(101 + (n * 7_919 + k * 104_729) % size),
                 day: today,
-                source: 0,
+                source: StepSource::Phone,
                 steps: 20_000 + (n * 31 + k) % 9_000,
             })
             .collect();

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use yundong_core::cache::day_totals::DayTotals;
 use yundong_core::cache::feed::Feed;
-use yundong_store::{BulkTable, Store, Val};
+use yundong_store::{BulkTable, Store, UserId, Val};
 
 const DAY: i64 = 1_760_025_600;
 const VIEWER_FRIENDS: i64 = 200;
@@ -70,13 +70,13 @@ async fn measure(n: i64) {
     feed.sync().await.unwrap();
     let index = DayTotals::new();
     let before = rss_kb();
-    let ids: Vec<i64> = (1..=n).collect();
+    let ids: Vec<UserId> = (1..=n).map(UserId).collect();
     for chunk in ids.chunks(10_000) {
-        index.rows(&store, &feed, DAY, chunk).await.unwrap();
+        index.rows(&store, &feed, chunk, DAY).await.unwrap();
     }
     let after_rows = rss_kb();
     for &v in &viewers {
-        index.viewer(&store, &feed, v, DAY).await.unwrap();
+        index.viewer(&store, &feed, UserId(v), DAY).await.unwrap();
     }
     let after_viewers = rss_kb();
     let stats = index.stats();

@@ -273,14 +273,14 @@ impl FromRequestParts<AppState> for UserAuth {
 
 /// The signed-in user's id only, for hot paths that need nothing else of the user: resolved through
 /// [`AppState::user_id_for_token`]'s cache, so usually without a database read.
-pub struct UserId(pub i64);
+pub struct SignedIn(pub yundong_store::UserId);
 
-impl FromRequestParts<AppState> for UserId {
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ClientError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let (api, token) = user_token(parts)?;
-        known_user(&api, state.user_id_for_token(token).await).map(UserId)
+        known_user(&api, state.user_id_for_token(token).await).map(SignedIn)
     }
 }
 

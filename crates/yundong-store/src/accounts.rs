@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::durably;
-use crate::{Result, Store, flag};
+use crate::{AppId, Result, Store, UserId, flag};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewApp {
@@ -21,7 +21,7 @@ pub struct NewApp {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppRow {
-    pub id: i64,
+    pub id: AppId,
     pub appid: String,
     pub secret_hash: String,
     pub original_id: String,
@@ -34,7 +34,7 @@ pub struct AppRow {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRow {
-    pub id: i64,
+    pub id: UserId,
     pub nickname: String,
     pub werun: bool,
     pub join_ranking: bool,
@@ -127,7 +127,7 @@ impl Store {
     }
 
     /// Replace a user's client token (given as its hash). False for an unknown user.
-    pub async fn reset_user_token(&self, user_id: i64, token_hash: &str) -> Result<bool> {
+    pub async fn reset_user_token(&self, user_id: UserId, token_hash: &str) -> Result<bool> {
         durably!(self, |conn| {
             let res = sqlx::query("UPDATE users SET token_hash = $2 WHERE id = $1")
                 .bind(user_id)
@@ -147,7 +147,7 @@ impl Store {
         row.as_ref().map(app_row).transpose()
     }
 
-    pub async fn app_by_id(&self, id: i64) -> Result<Option<AppRow>> {
+    pub async fn app_by_id(&self, id: AppId) -> Result<Option<AppRow>> {
         let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
@@ -190,7 +190,7 @@ impl Store {
         row.as_ref().map(user_row).transpose()
     }
 
-    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
+    pub async fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>> {
         let row = sqlx::query("SELECT id, nickname, werun, join_ranking FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -199,7 +199,7 @@ impl Store {
     }
 
     /// Users with ids above `after`, in id order, at most `limit` of them (a page of the admin user list).
-    pub async fn list_users(&self, after: i64, limit: i64) -> Result<Vec<UserRow>> {
+    pub async fn list_users(&self, after: UserId, limit: i64) -> Result<Vec<UserRow>> {
         let rows =
             sqlx::query("SELECT id, nickname, werun, join_ranking FROM users WHERE id > $1 ORDER BY id LIMIT $2")
                 .bind(after)
@@ -220,7 +220,7 @@ impl Store {
     /// Update a user's WeRun switches; `None` leaves a switch as it is.
     pub async fn update_werun_settings(
         &self,
-        user_id: i64,
+        user_id: UserId,
         werun: Option<bool>,
         join_ranking: Option<bool>,
     ) -> Result<Option<UserRow>> {
@@ -239,7 +239,7 @@ impl Store {
     }
 
     /// Make `a` and `b` friends both ways; false when they already were.
-    pub async fn add_friendship(&self, a: i64, b: i64, now: i64) -> Result<bool> {
+    pub async fn add_friendship(&self, a: UserId, b: UserId, now: i64) -> Result<bool> {
         durably!(self, |conn| {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             let mut created = false;
@@ -260,7 +260,7 @@ impl Store {
         })
     }
 
-    pub async fn friend_ids(&self, user_id: i64) -> Result<Vec<i64>> {
+    pub async fn friend_ids(&self, user_id: UserId) -> Result<Vec<UserId>> {
         let rows = sqlx::query("SELECT friend_id FROM friendships WHERE user_id = $1 ORDER BY friend_id")
             .bind(user_id)
             .fetch_all(&self.pool)
@@ -269,7 +269,7 @@ impl Store {
     }
 
     /// The openid of `user_id` under `app_id`, created from `candidate` the first time it is asked for.
-    pub async fn openid_for(&self, app_id: i64, user_id: i64, candidate: &str) -> Result<String> {
+    pub async fn openid_for(&self, user_id: UserId, app_id: AppId, candidate: &str) -> Result<String> {
         sqlx::query("INSERT INTO openids (app_id, user_id, openid) VALUES ($1, $2, $3) ON CONFLICT (app_id, user_id) DO NOTHING")
             .bind(app_id)
             .bind(user_id)
@@ -285,7 +285,7 @@ impl Store {
     }
 
     /// The user behind an openid, only if that openid belongs to `app_id`.
-    pub async fn user_by_openid(&self, app_id: i64, openid: &str) -> Result<Option<i64>> {
+    pub async fn user_by_openid(&self, openid: &str, app_id: AppId) -> Result<Option<UserId>> {
         let row = sqlx::query("SELECT user_id FROM openids WHERE openid = $1 AND app_id = $2")
             .bind(openid)
             .bind(app_id)
@@ -295,7 +295,7 @@ impl Store {
     }
 
     /// The unionid of `user_id` under an open platform, created from `candidate` the first time.
-    pub async fn unionid_for(&self, open_platform: &str, user_id: i64, candidate: &str) -> Result<String> {
+    pub async fn unionid_for(&self, open_platform: &str, user_id: UserId, candidate: &str) -> Result<String> {
         sqlx::query(
             "INSERT INTO unionids (open_platform, user_id, unionid) VALUES ($1, $2, $3)
              ON CONFLICT (open_platform, user_id) DO NOTHING",
@@ -313,7 +313,7 @@ impl Store {
         Ok(row.try_get("unionid")?)
     }
 
-    pub async fn set_grant(&self, user_id: i64, app_id: i64, scope: &str, allow: bool, now: i64) -> Result<()> {
+    pub async fn set_grant(&self, user_id: UserId, app_id: AppId, scope: &str, allow: bool, now: i64) -> Result<()> {
         durably!(self, |conn| {
             sqlx::query(
                 "INSERT INTO grants (user_id, app_id, scope, allow, updated_at) VALUES ($1, $2, $3, $4, $5)
@@ -331,7 +331,7 @@ impl Store {
     }
 
     /// The scopes the user has decided for the app: `(scope, allowed)`.
-    pub async fn grants(&self, user_id: i64, app_id: i64) -> Result<Vec<(String, bool)>> {
+    pub async fn grants(&self, user_id: UserId, app_id: AppId) -> Result<Vec<(String, bool)>> {
         let rows = sqlx::query("SELECT scope, allow FROM grants WHERE user_id = $1 AND app_id = $2 ORDER BY scope")
             .bind(user_id)
             .bind(app_id)
@@ -342,7 +342,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn grant(&self, user_id: i64, app_id: i64, scope: &str) -> Result<Option<bool>> {
+    pub async fn grant(&self, user_id: UserId, app_id: AppId, scope: &str) -> Result<Option<bool>> {
         let row = sqlx::query("SELECT allow FROM grants WHERE user_id = $1 AND app_id = $2 AND scope = $3")
             .bind(user_id)
             .bind(app_id)

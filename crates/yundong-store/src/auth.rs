@@ -4,7 +4,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{DayTotal, Result, Store, StoreError, flag};
+use crate::{AppId, DayTotal, Result, Store, StoreError, UserId, flag};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -14,7 +14,7 @@ pub struct SessionRow {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
-    pub app_id: i64,
+    pub app_id: AppId,
     pub family: String,
     pub nonce: String,
     pub forced: bool,
@@ -58,7 +58,7 @@ impl From<sqlx::Error> for ExchangeError {
 /// caller's [`ExchangeRequest::new_session_key`], written in the same transaction; it is not echoed back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exchanged {
-    pub user_id: i64,
+    pub user_id: UserId,
 }
 
 fn token_row(r: &AnyRow) -> Result<TokenRow> {
@@ -79,7 +79,7 @@ const TOKEN_COLUMNS: &str = "app_id, family, nonce, forced, issued_at, expires_a
 #[derive(Debug, Clone)]
 pub struct ExchangeRequest<'a> {
     pub code_hash: &'a str,
-    pub app_id: i64,
+    pub app_id: AppId,
     pub now: i64,
     /// Exchanges allowed per user per minute.
     pub per_minute: i64,
@@ -88,7 +88,13 @@ pub struct ExchangeRequest<'a> {
 }
 
 impl Store {
-    pub async fn insert_login_code(&self, code_hash: &str, app_id: i64, user_id: i64, expires_at: i64) -> Result<()> {
+    pub async fn insert_login_code(
+        &self,
+        code_hash: &str,
+        user_id: UserId,
+        app_id: AppId,
+        expires_at: i64,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO login_codes (code_hash, app_id, user_id, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(code_hash)
             .bind(app_id)
@@ -124,7 +130,7 @@ impl Store {
             tx.rollback().await?;
             return Err(match row {
                 Some(r)
-                    if r.try_get::<i64, _>("app_id")? == req.app_id
+                    if r.try_get::<AppId, _>("app_id")? == req.app_id
                         && r.try_get::<Option<i64>, _>("used_at")?.is_some() =>
                 {
                     ExchangeError::Used
@@ -132,7 +138,7 @@ impl Store {
                 _ => ExchangeError::Invalid,
             });
         };
-        let user_id: i64 = consumed.try_get("user_id")?;
+        let user_id: UserId = consumed.try_get("user_id")?;
         let window = req.now - req.now.rem_euclid(60);
         let count = bump(&mut tx, &format!("code2session:{user_id}"), window).await?;
         if count > req.per_minute {
@@ -155,7 +161,7 @@ impl Store {
     }
 
     /// The session of a user with an app, if one was ever created (expired or not).
-    pub async fn session(&self, app_id: i64, user_id: i64) -> Result<Option<SessionRow>> {
+    pub async fn session(&self, user_id: UserId, app_id: AppId) -> Result<Option<SessionRow>> {
         let row = sqlx::query("SELECT session_key, expires_at FROM sessions WHERE app_id = $1 AND user_id = $2")
             .bind(app_id)
             .bind(user_id)
@@ -175,8 +181,8 @@ impl Store {
     /// `[first_day, last_day]` (ascending). `None` for an unknown user.
     pub async fn gate(
         &self,
-        user_id: i64,
-        app_id: i64,
+        user_id: UserId,
+        app_id: AppId,
         scope: &str,
         first_day: i64,
         last_day: i64,
@@ -227,7 +233,7 @@ impl Store {
     /// Slide a live session's expiry forward (use extends it); never revives an expired one. Writes at most once a
     /// minute per session: a busy session's expiry moves in [`SESSION_TOUCH_STEP`] steps instead of on every request
     /// (callers holding the session's expiry can skip the call when it is within a step of `expires_at`).
-    pub async fn touch_session(&self, app_id: i64, user_id: i64, now: i64, expires_at: i64) -> Result<()> {
+    pub async fn touch_session(&self, user_id: UserId, app_id: AppId, now: i64, expires_at: i64) -> Result<()> {
         sqlx::query(
             "UPDATE sessions SET expires_at = $4
              WHERE app_id = $1 AND user_id = $2 AND expires_at > $3 AND expires_at < $4 - $5",
@@ -246,8 +252,8 @@ impl Store {
     /// meanwhile or expired.
     pub async fn reset_session_key(
         &self,
-        app_id: i64,
-        user_id: i64,
+        user_id: UserId,
+        app_id: AppId,
         old_key: &str,
         new_key: &str,
         now: i64,
@@ -269,7 +275,7 @@ impl Store {
     /// seconds (WeChat's 5-minute overlap); stable tokens are untouched.
     pub async fn issue_normal_token(
         &self,
-        app_id: i64,
+        app_id: AppId,
         token_hash: &str,
         nonce: &str,
         now: i64,
@@ -299,7 +305,7 @@ impl Store {
 
     /// The app's stable-token generation and its newest stable token, if any. Pass the generation back to
     /// [`Store::issue_stable_token`].
-    pub async fn latest_stable_token(&self, app_id: i64) -> Result<(i64, Option<TokenRow>)> {
+    pub async fn latest_stable_token(&self, app_id: AppId) -> Result<(i64, Option<TokenRow>)> {
         let gen_row = sqlx::query("SELECT stable_gen FROM apps WHERE id = $1")
             .bind(app_id)
             .fetch_one(&self.pool)
@@ -315,7 +321,7 @@ impl Store {
     }
 
     /// Forced stable refreshes of an app since `since`, and the time of the latest one.
-    pub async fn forced_stable_refreshes(&self, app_id: i64, since: i64) -> Result<(i64, Option<i64>)> {
+    pub async fn forced_stable_refreshes(&self, app_id: AppId, since: i64) -> Result<(i64, Option<i64>)> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, MAX(issued_at) AS last FROM access_tokens
              WHERE app_id = $1 AND family = 'stable' AND forced = 1 AND issued_at >= $2",
@@ -333,7 +339,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn issue_stable_token(
         &self,
-        app_id: i64,
+        app_id: AppId,
         token_hash: &str,
         nonce: &str,
         forced: bool,
@@ -403,7 +409,7 @@ async fn bump(conn: &mut sqlx::AnyConnection, key: &str, window_start: i64) -> R
 }
 
 struct NewToken<'a> {
-    app_id: i64,
+    app_id: AppId,
     token_hash: &'a str,
     family: &'a str,
     nonce: &'a str,

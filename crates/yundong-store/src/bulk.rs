@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use crate::{Backend, Result, Store};
+use crate::{AppId, Backend, Result, Store, UserId};
 
 /// A value of a bulk row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +10,18 @@ pub enum Val {
     Int(i64),
     Text(String),
     Null,
+}
+
+impl From<UserId> for Val {
+    fn from(id: UserId) -> Val {
+        Val::Int(id.0)
+    }
+}
+
+impl From<AppId> for Val {
+    fn from(id: AppId) -> Val {
+        Val::Int(id.0)
+    }
 }
 
 /// The tables a seed may fill, with their columns. Names are fixed here, never taken from input.

@@ -12,10 +12,10 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
 
-use crate::{Backend, Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError, UserId};
 
 /// The user id that stands for "every user" in the feed (bulk loads append it).
-pub const EVERYONE: i64 = 0;
+pub const EVERYONE: UserId = UserId(0);
 
 /// Where a reader stands in the feed (opaque outside the store).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ enum Cursor {
 struct Event {
     id: i64,
     /// The user concerned, or [`EVERYONE`].
-    user_id: i64,
+    user_id: UserId,
     /// PostgreSQL: the writing transaction's id (an event is read again while its xid is at or above the horizon).
     xid: Option<u64>,
 }
@@ -55,7 +55,7 @@ struct Read {
 pub struct Changes {
     /// The users concerned (with repeats; [`EVERYONE`] for a bulk change). Empty on a reader's first read, which
     /// only finds its position.
-    pub users: Vec<i64>,
+    pub users: Vec<UserId>,
     /// The highest event id at the time of the read, for pruning.
     pub top_id: i64,
 }
@@ -80,7 +80,7 @@ fn parse_events(text: Option<String>) -> Result<Vec<Event>> {
         .map(|item| {
             let mut parts = item.split(':');
             let id = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
-            let user_id = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+            let user_id = UserId(parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?);
             let xid = parts.next().map(|p| p.parse().map_err(|_| bad())).transpose()?;
             Ok(Event { id, user_id, xid })
         })
@@ -115,7 +115,7 @@ impl FeedReader {
         };
         let first = self.cursor == Cursor::Start;
         let seen = &mut self.seen;
-        let mut users: Vec<i64> = read
+        let mut users: Vec<UserId> = read
             .events
             .iter()
             .filter(|e| e.xid.is_none_or(|xid| seen.insert(e.id, xid).is_none()))

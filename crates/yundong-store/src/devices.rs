@@ -4,18 +4,18 @@
 use sqlx::Row;
 
 use crate::durably;
-use crate::{Result, Store};
+use crate::{AppId, Result, Store, UserId};
 
 /// One binding: the app's internal id and when it was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceBindingRow {
-    pub app_id: i64,
+    pub app_id: AppId,
     pub bound_at: i64,
 }
 
 impl Store {
     /// Bind the user's wristband to the app; false when it was bound already (the first binding's time stays).
-    pub async fn bind_device(&self, user_id: i64, app_id: i64, now: i64) -> Result<bool> {
+    pub async fn bind_device(&self, user_id: UserId, app_id: AppId, now: i64) -> Result<bool> {
         durably!(self, |conn| {
             let res = sqlx::query(
                 "INSERT INTO device_bindings (user_id, app_id, bound_at) VALUES ($1, $2, $3)
@@ -31,7 +31,7 @@ impl Store {
     }
 
     /// Undo a binding; false when there was none.
-    pub async fn unbind_device(&self, user_id: i64, app_id: i64) -> Result<bool> {
+    pub async fn unbind_device(&self, user_id: UserId, app_id: AppId) -> Result<bool> {
         durably!(self, |conn| {
             let res = sqlx::query("DELETE FROM device_bindings WHERE user_id = $1 AND app_id = $2")
                 .bind(user_id)
@@ -42,7 +42,7 @@ impl Store {
         })
     }
 
-    pub async fn device_bound(&self, user_id: i64, app_id: i64) -> Result<bool> {
+    pub async fn device_bound(&self, user_id: UserId, app_id: AppId) -> Result<bool> {
         let row = sqlx::query("SELECT 1 AS one FROM device_bindings WHERE user_id = $1 AND app_id = $2")
             .bind(user_id)
             .bind(app_id)
@@ -52,7 +52,7 @@ impl Store {
     }
 
     /// The user's bindings, oldest first.
-    pub async fn device_bindings(&self, user_id: i64) -> Result<Vec<DeviceBindingRow>> {
+    pub async fn device_bindings(&self, user_id: UserId) -> Result<Vec<DeviceBindingRow>> {
         let rows =
             sqlx::query("SELECT app_id, bound_at FROM device_bindings WHERE user_id = $1 ORDER BY bound_at, app_id")
                 .bind(user_id)

@@ -4,10 +4,10 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Result, Store};
+use crate::{Result, Store, UserId};
 
 /// The change-feed key that a fault rule added or removed appends (migration 0008): below every app and token key.
-pub const FAULTS_KEY: i64 = i64::MIN;
+pub const FAULTS_KEY: UserId = UserId(i64::MIN);
 
 /// A fault rule as it is stored (validated by the caller).
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -5,7 +5,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Backend, Result, Store};
+use crate::{AppId, Backend, Result, Store};
 
 /// One journaled call, secrets already masked by the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -219,7 +219,7 @@ impl Store {
 
     /// Record a quota clear for `app_id` at `now` unless `limit` clears were recorded since `since`; true when
     /// recorded. One transaction, so concurrent clears cannot both take the last one.
-    pub async fn record_quota_clear(&self, app_id: i64, since: i64, now: i64, limit: i64) -> Result<bool> {
+    pub async fn record_quota_clear(&self, app_id: AppId, since: i64, now: i64, limit: i64) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         // SQLite has one writer connection, so its transactions are serial already; on PostgreSQL the app's row
         // lock serialises concurrent clears of one app.
@@ -249,7 +249,7 @@ impl Store {
     }
 
     /// Reset the daily and per-minute call counters kept for `app_id` (what `/cgi-bin/clear_quota` clears).
-    pub async fn clear_app_counters(&self, app_id: i64) -> Result<()> {
+    pub async fn clear_app_counters(&self, app_id: AppId) -> Result<()> {
         sqlx::query("DELETE FROM rate_counters WHERE key = $1 OR key = $2 OR key LIKE $3")
             .bind(format!("token:{app_id}"))
             .bind(format!("stable:{app_id}"))

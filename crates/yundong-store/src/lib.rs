@@ -12,6 +12,7 @@ mod devices;
 mod durable;
 mod faults;
 mod journal;
+mod keys;
 mod ops;
 mod ranking_inputs;
 mod scenario;
@@ -35,6 +36,7 @@ pub use durable::Quota;
 use durable::durably;
 pub use faults::{FAULTS_KEY, FaultRow, NewFault};
 pub use journal::{JournalEntry, JournalFilter, JournalRow};
+pub use keys::{AppId, UserId};
 pub use ops::{PoolStats, SchemaStatus};
 pub use ranking_inputs::{UserDayRow, ViewerDay};
 pub use scenario::{Applied, CLOCK_KEY, Plan, PlanApp, PlanCheckIn, PlanUser, ResetCounts, World};
@@ -43,7 +45,7 @@ pub use share::{
     TempFileMeta,
 };
 pub use social::{CheckInRow, FriendRow, NewCheckIn, RankingRow};
-pub use steps::{DayTotal, StepWrite};
+pub use steps::{DayTotal, StepSource, StepWrite};
 
 /// Which engine a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

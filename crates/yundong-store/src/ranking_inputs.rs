@@ -7,12 +7,12 @@ use sqlx::Row;
 use yundong_proto::sport::SportRecord;
 
 use crate::social::{RS, US, check_in_of};
-use crate::{Backend, Result, Store};
+use crate::{Backend, Result, Store, UserId};
 
 /// One user's inputs to every ranking of one day they are on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserDayRow {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub nickname: String,
     pub werun: bool,
     pub join_ranking: bool,
@@ -28,9 +28,9 @@ pub struct UserDayRow {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ViewerDay {
     /// Friends (both ways) who do not hide from the viewer, ascending; their own switches are not applied here.
-    pub friends: Vec<i64>,
+    pub friends: Vec<UserId>,
     /// Users whose row of the day the viewer liked, ascending.
-    pub liked: Vec<i64>,
+    pub liked: Vec<UserId>,
 }
 
 /// Users' rows of day `$1` for the ids in `$2` (a JSON array of integers); users that do not exist have no row.
@@ -94,7 +94,7 @@ fn unpack_rows(text: &str) -> Option<Vec<UserDayRow>> {
         };
         let int = |t: &str| t.parse::<i64>().ok();
         rows.push(UserDayRow {
-            user_id: int(id)?,
+            user_id: UserId(int(id)?),
             nickname: rest[..end].to_owned(),
             werun: int(werun)? != 0,
             join_ranking: int(join)? != 0,
@@ -108,7 +108,7 @@ fn unpack_rows(text: &str) -> Option<Vec<UserDayRow>> {
     Some(rows)
 }
 
-fn json_ids(ids: &[i64]) -> String {
+fn json_ids(ids: &[UserId]) -> String {
     let mut s = String::with_capacity(ids.len() * 8 + 2);
     s.push('[');
     for (i, id) in ids.iter().enumerate() {
@@ -121,12 +121,12 @@ fn json_ids(ids: &[i64]) -> String {
     s
 }
 
-fn split_ids(text: Option<String>) -> Vec<i64> {
-    let mut ids: Vec<i64> = text
+fn split_ids(text: Option<String>) -> Vec<UserId> {
+    let mut ids: Vec<UserId> = text
         .as_deref()
         .unwrap_or("")
         .split(',')
-        .filter_map(|t| t.parse().ok())
+        .filter_map(|t| t.parse().ok().map(UserId))
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -138,15 +138,15 @@ const CHUNK: usize = 5_000;
 
 impl Store {
     /// The rows of day `day` of the users `ids` (any order; users that do not exist are left out).
-    pub async fn user_day_rows(&self, day: i64, ids: &[i64]) -> Result<Vec<UserDayRow>> {
+    pub async fn user_day_rows(&self, ids: &[UserId], day: i64) -> Result<Vec<UserDayRow>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(CHUNK) {
-            match self.user_day_rows_packed(day, chunk).await? {
+            match self.user_day_rows_packed(chunk, day).await? {
                 Some(rows) => out.extend(rows),
                 None => {
                     // Only a nickname holding a NUL could do this (SQLite's LENGTH stops there).
                     tracing::warn!("packed user rows unreadable; reading rows");
-                    out.extend(self.user_day_rows_plain(day, chunk).await?);
+                    out.extend(self.user_day_rows_plain(chunk, day).await?);
                 }
             }
         }
@@ -154,7 +154,7 @@ impl Store {
     }
 
     /// [`Store::user_day_rows`] in one packed text; `None` if it does not read back. Public for the suite.
-    pub async fn user_day_rows_packed(&self, day: i64, ids: &[i64]) -> Result<Option<Vec<UserDayRow>>> {
+    pub async fn user_day_rows_packed(&self, ids: &[UserId], day: i64) -> Result<Option<Vec<UserDayRow>>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(packed_rows_sql(self.backend)))
             .bind(day)
             .bind(json_ids(ids))
@@ -167,7 +167,7 @@ impl Store {
     }
 
     /// [`Store::user_day_rows`] as one driver row per user: the reference and fallback.
-    pub async fn user_day_rows_plain(&self, day: i64, ids: &[i64]) -> Result<Vec<UserDayRow>> {
+    pub async fn user_day_rows_plain(&self, ids: &[UserId], day: i64) -> Result<Vec<UserDayRow>> {
         let rows = sqlx::query(rows_sql(self.backend))
             .bind(day)
             .bind(json_ids(ids))
@@ -193,7 +193,7 @@ impl Store {
     }
 
     /// `viewer`'s side of their ranking of `day`, in one statement.
-    pub async fn viewer_day(&self, viewer: i64, day: i64) -> Result<ViewerDay> {
+    pub async fn viewer_day(&self, viewer: UserId, day: i64) -> Result<ViewerDay> {
         let row = sqlx::query(
             "SELECT (SELECT string_agg(CAST(f.friend_id AS TEXT), ',') FROM friendships f
                      JOIN friendships r ON r.user_id = f.friend_id AND r.friend_id = f.user_id AND r.hidden = 0
@@ -228,12 +228,12 @@ mod tests {
                 rows[0].werun,
                 rows[0].join_ranking
             ),
-            (7, "a\u{1e}b", true, false)
+            (UserId(7), "a\u{1e}b", true, false)
         );
         assert_eq!(rows[0].checkin.map(|c| c.value), Some(9));
         assert_eq!(
             (rows[1].user_id, rows[1].nickname.as_str(), rows[1].checkin),
-            (8, "", None)
+            (UserId(8), "", None)
         );
         for bad in [
             "7\u{1f}1",

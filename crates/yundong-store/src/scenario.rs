@@ -16,7 +16,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::changes::EVERYONE;
 use crate::share::{KIND_DIRECT, KIND_GROUP};
-use crate::{Backend, Result, Store, durably, flag};
+use crate::{AppId, Backend, Result, Store, UserId, durably, flag};
 
 /// An app of a scenario. `secret_hash`/`original_id` are the file's (checked against an existing app);
 /// `new_secret_hash`/`new_original_id` are used only when the app is created without them.
@@ -85,9 +85,9 @@ pub struct Plan {
 /// What an apply did: the database ids of the plan's apps and users, and which of them it created.
 #[derive(Debug, Clone, Default)]
 pub struct Applied {
-    pub app_ids: Vec<i64>,
+    pub app_ids: Vec<AppId>,
     pub apps_created: Vec<bool>,
-    pub user_ids: Vec<i64>,
+    pub user_ids: Vec<UserId>,
     pub users_created: Vec<bool>,
     pub check_ins_added: usize,
 }
@@ -122,7 +122,7 @@ pub struct ResetCounts {
 }
 
 /// The change feed's key for the deployment clock (migration 0009).
-pub const CLOCK_KEY: i64 = -9_223_372_036_854_775_807;
+pub const CLOCK_KEY: UserId = UserId(-9_223_372_036_854_775_807);
 
 /// Tables a reset empties, children first. `apps` and `access_tokens` are emptied unless apps are kept; `settings`
 /// (the deployment's keys), `cache_events` (the feed every node reads) and the clock's row are kept.
@@ -496,7 +496,7 @@ async fn apply_in(tx: &mut AnyConnection, backend: Backend, plan: &Plan) -> Resu
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                out.app_ids.push(id);
+                out.app_ids.push(AppId(id));
                 out.apps_created.push(true);
             }
         }
@@ -580,7 +580,7 @@ async fn apply_in(tx: &mut AnyConnection, backend: Backend, plan: &Plan) -> Resu
                         .execute(&mut *tx)
                         .await?;
                 }
-                out.user_ids.push(*id);
+                out.user_ids.push(UserId(*id));
                 out.users_created.push(false);
             }
             None => {
@@ -594,7 +594,7 @@ async fn apply_in(tx: &mut AnyConnection, backend: Backend, plan: &Plan) -> Resu
                     now.into(),
                     u.key.clone().into(),
                 ]);
-                out.user_ids.push(next_id);
+                out.user_ids.push(UserId(next_id));
                 out.users_created.push(true);
             }
         }
@@ -617,7 +617,9 @@ async fn apply_in(tx: &mut AnyConnection, backend: Backend, plan: &Plan) -> Resu
     )
     .await?;
     reseat(tx, backend, "users").await?;
-    let (uid, aid) = (&out.user_ids, &out.app_ids);
+    // Plain numbers from here on: the rows below are JSON arrays for one multi-row insert per table.
+    let uid: Vec<i64> = out.user_ids.iter().map(|u| u.0).collect();
+    let aid: Vec<i64> = out.app_ids.iter().map(|a| a.0).collect();
 
     let mut rows = Vec::new();
     for &(a, b, a_hides, b_hides) in &plan.friends {

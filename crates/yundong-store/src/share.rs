@@ -10,7 +10,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::durable::charge;
-use crate::{AppRow, Result, Store, flag};
+use crate::{AppId, AppRow, Result, Store, UserId, flag};
 use crate::{Quota, durably};
 
 /// `conversations.kind` of a chat between two friends.
@@ -21,7 +21,7 @@ pub const KIND_GROUP: &str = "group";
 /// A member of a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRow {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub nickname: String,
 }
 
@@ -42,7 +42,7 @@ pub struct ConversationRow {
 /// A temp file's metadata (not its bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TempFileMeta {
-    pub owner_id: i64,
+    pub owner_id: UserId,
     pub mime: String,
     pub size: i64,
     /// A card shows it: kept with the card, whatever `expires_at` says.
@@ -54,7 +54,7 @@ pub struct TempFileMeta {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTempFile<'a> {
     pub name: &'a str,
-    pub owner_id: i64,
+    pub owner_id: UserId,
     pub mime: &'a str,
     pub data: &'a [u8],
     pub created_at: i64,
@@ -65,9 +65,9 @@ pub struct NewTempFile<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewShareMessage<'a> {
     pub conversation_id: i64,
-    pub sender_id: i64,
-    pub share_app_id: i64,
-    pub app_id: i64,
+    pub sender_id: UserId,
+    pub share_app_id: AppId,
+    pub app_id: AppId,
     pub path: &'a str,
     pub title: &'a str,
     pub description: &'a str,
@@ -84,9 +84,9 @@ pub struct ShareMessageRow {
     pub id: i64,
     pub conversation_id: i64,
     pub conversation_kind: String,
-    pub sender_id: i64,
+    pub sender_id: UserId,
     pub sender_nickname: String,
-    pub app_id: i64,
+    pub app_id: AppId,
     pub appid: String,
     pub app_name: String,
     pub original_id: String,
@@ -105,8 +105,8 @@ pub struct ShareMessageRow {
 pub struct ShareTicketRow {
     pub message_id: i64,
     pub conversation_id: i64,
-    pub user_id: i64,
-    pub app_id: i64,
+    pub user_id: UserId,
+    pub app_id: AppId,
     pub issued_at: i64,
     pub expires_at: i64,
 }
@@ -170,7 +170,7 @@ impl Store {
     }
 
     /// Whether `a` counts `b` as a friend.
-    pub async fn is_friend(&self, a: i64, b: i64) -> Result<bool> {
+    pub async fn is_friend(&self, a: UserId, b: UserId) -> Result<bool> {
         let row = sqlx::query("SELECT 1 AS one FROM friendships WHERE user_id = $1 AND friend_id = $2")
             .bind(a)
             .bind(b)
@@ -180,7 +180,7 @@ impl Store {
     }
 
     /// The direct chat of two users, made if there is none: `(conversation id, created)`.
-    pub async fn direct_conversation(&self, a: i64, b: i64, now: i64) -> Result<(i64, bool)> {
+    pub async fn direct_conversation(&self, a: UserId, b: UserId, now: i64) -> Result<(i64, bool)> {
         durably!(self, |conn| {
             let (low, high) = if a < b { (a, b) } else { (b, a) };
             let key = format!("{low}:{high}");
@@ -219,7 +219,7 @@ impl Store {
     }
 
     /// A new group chat of `members` (distinct, existing users: the caller checks).
-    pub async fn create_group(&self, name: &str, members: &[i64], now: i64) -> Result<i64> {
+    pub async fn create_group(&self, name: &str, members: &[UserId], now: i64) -> Result<i64> {
         durably!(self, |conn| {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             let row = sqlx::query(
@@ -247,7 +247,7 @@ impl Store {
         })
     }
 
-    pub async fn is_member(&self, conversation_id: i64, user_id: i64) -> Result<bool> {
+    pub async fn is_member(&self, conversation_id: i64, user_id: UserId) -> Result<bool> {
         let row = sqlx::query("SELECT 1 AS one FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
             .bind(conversation_id)
             .bind(user_id)
@@ -256,7 +256,7 @@ impl Store {
         Ok(row.is_some())
     }
 
-    async fn conversations_in(&self, user_id: i64, low: i64, high: i64) -> Result<Vec<ConversationRow>> {
+    async fn conversations_in(&self, user_id: UserId, low: i64, high: i64) -> Result<Vec<ConversationRow>> {
         let rows = sqlx::query(CONVERSATIONS_SQL)
             .bind(user_id)
             .bind(low)
@@ -296,12 +296,12 @@ impl Store {
     }
 
     /// The conversations `user_id` is a member of, the most recently active first.
-    pub async fn conversations_of(&self, user_id: i64) -> Result<Vec<ConversationRow>> {
+    pub async fn conversations_of(&self, user_id: UserId) -> Result<Vec<ConversationRow>> {
         self.conversations_in(user_id, i64::MIN, i64::MAX).await
     }
 
     /// One conversation, only if `user_id` is a member of it.
-    pub async fn conversation_for(&self, conversation_id: i64, user_id: i64) -> Result<Option<ConversationRow>> {
+    pub async fn conversation_for(&self, conversation_id: i64, user_id: UserId) -> Result<Option<ConversationRow>> {
         Ok(self
             .conversations_in(user_id, conversation_id, conversation_id)
             .await?
@@ -368,7 +368,7 @@ impl Store {
 
     /// A temp file's type and bytes, if `viewer` may see it at `now`: its owner while it lives (for ever once a card
     /// uses it), or a member of a conversation holding a card that shows it.
-    pub async fn temp_file_for(&self, name: &str, viewer: i64, now: i64) -> Result<Option<(String, Vec<u8>)>> {
+    pub async fn temp_file_for(&self, name: &str, viewer: UserId, now: i64) -> Result<Option<(String, Vec<u8>)>> {
         let row = sqlx::query(
             "SELECT f.mime, f.data FROM temp_files f
              WHERE f.name = $1 AND (f.used = 1 OR f.expires_at > $3)
@@ -541,7 +541,7 @@ impl Store {
     }
 
     /// The openGId of a group under an app, created from `candidate` the first time it is asked for.
-    pub async fn open_gid_for(&self, conversation_id: i64, app_id: i64, candidate: &str) -> Result<String> {
+    pub async fn open_gid_for(&self, conversation_id: i64, app_id: AppId, candidate: &str) -> Result<String> {
         sqlx::query(
             "INSERT INTO open_gids (conversation_id, app_id, open_gid) VALUES ($1, $2, $3)
              ON CONFLICT (conversation_id, app_id) DO NOTHING",

@@ -11,14 +11,14 @@ use sqlx::any::AnyRow;
 use yundong_proto::sport::{SportRecord, Unit};
 
 use crate::durable::charge;
-use crate::{Quota, durably};
+use crate::{AppId, Quota, UserId, durably};
 use crate::{Result, Store, StoreError, UserRow, flag};
 
 /// A confirmed `wx.shareToWeRun` call to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCheckIn<'a> {
-    pub user_id: i64,
-    pub app_id: i64,
+    pub user_id: UserId,
+    pub app_id: AppId,
     /// `release`, `develop` or `trial`.
     pub env: &'a str,
     /// Whether it appears on the ranking and detail page.
@@ -35,8 +35,8 @@ pub struct NewCheckIn<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckInRow {
     pub id: i64,
-    pub user_id: i64,
-    pub app_id: i64,
+    pub user_id: UserId,
+    pub app_id: AppId,
     pub appid: String,
     pub app_name: String,
     pub env: String,
@@ -49,7 +49,7 @@ pub struct CheckInRow {
 /// A user on a viewer's ranking for one day, unordered: the caller ranks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RankingRow {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub nickname: String,
     /// The day's total (highest over sources), 0 without data.
     pub steps: i64,
@@ -63,7 +63,7 @@ pub struct RankingRow {
 /// A friend of a user, and whether the user hides their steps from them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FriendRow {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub nickname: String,
     pub hidden: bool,
 }
@@ -172,7 +172,7 @@ fn unpack_ranking(text: &str) -> Option<Vec<RankingRow>> {
         };
         let int = |t: &str| t.parse::<i64>().ok();
         rows.push(RankingRow {
-            user_id: int(id)?,
+            user_id: UserId(int(id)?),
             nickname: rest[..end].to_owned(),
             steps: int(steps)?,
             likes: int(likes)?,
@@ -257,7 +257,7 @@ impl Store {
     }
 
     /// The check-in a user made for an app under an idempotency key.
-    pub async fn check_in_by_key(&self, user_id: i64, app_id: i64, key: &str) -> Result<Option<CheckInRow>> {
+    pub async fn check_in_by_key(&self, user_id: UserId, app_id: AppId, key: &str) -> Result<Option<CheckInRow>> {
         let sql = format!(
             "SELECT {CHECK_IN_COLUMNS} FROM check_ins c JOIN apps a ON a.id = c.app_id
              WHERE c.user_id = $1 AND c.app_id = $2 AND c.idempotency_key = $3"
@@ -272,7 +272,7 @@ impl Store {
     }
 
     /// Every check-in of a user, shown or not, newest first.
-    pub async fn check_ins(&self, user_id: i64) -> Result<Vec<CheckInRow>> {
+    pub async fn check_ins(&self, user_id: UserId) -> Result<Vec<CheckInRow>> {
         let sql = format!(
             "SELECT {CHECK_IN_COLUMNS} FROM check_ins c JOIN apps a ON a.id = c.app_id WHERE c.user_id = $1
              ORDER BY c.created_at DESC, c.id DESC"
@@ -289,7 +289,7 @@ impl Store {
     /// first (ids grow with time).
     pub async fn shown_check_ins(
         &self,
-        user_id: i64,
+        user_id: UserId,
         first_day: i64,
         last_day: i64,
         before: i64,
@@ -312,12 +312,12 @@ impl Store {
     }
 
     /// The members of `viewer`'s ranking for `day` (the viewer and every friend visible to them), unordered.
-    pub async fn ranking_rows(&self, viewer: i64, day: i64) -> Result<Vec<RankingRow>> {
+    pub async fn ranking_rows(&self, viewer: UserId, day: i64) -> Result<Vec<RankingRow>> {
         match self.ranking_rows_packed(viewer, day).await? {
             Some(rows) => Ok(rows),
             None => {
                 // Only a nickname holding a NUL could do this (SQLite's LENGTH stops there); rows are always right.
-                tracing::warn!(viewer, "packed ranking unreadable; reading rows");
+                tracing::warn!(viewer = viewer.0, "packed ranking unreadable; reading rows");
                 self.ranking_rows_plain(viewer, day).await
             }
         }
@@ -325,7 +325,7 @@ impl Store {
 
     /// [`Store::ranking_rows`] in one statement that answers one row of two packed texts (the fast path); `None` if
     /// the text does not read back. Public so the suite can check the packing on every engine.
-    pub async fn ranking_rows_packed(&self, viewer: i64, day: i64) -> Result<Option<Vec<RankingRow>>> {
+    pub async fn ranking_rows_packed(&self, viewer: UserId, day: i64) -> Result<Option<Vec<RankingRow>>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(packed_ranking_sql()))
             .bind(viewer)
             .bind(day)
@@ -335,12 +335,12 @@ impl Store {
             .await?;
         let packed: Option<String> = row.try_get("packed")?;
         let liked: Option<String> = row.try_get("liked")?;
-        let liked: Option<HashSet<i64>> = liked
+        let liked: Option<HashSet<UserId>> = liked
             .as_deref()
             .unwrap_or("")
             .split(US)
             .filter(|t| !t.is_empty())
-            .map(|t| t.parse().ok())
+            .map(|t| t.parse().ok().map(UserId))
             .collect();
         let (Some(mut rows), Some(liked)) = (unpack_ranking(packed.as_deref().unwrap_or("")), liked) else {
             return Ok(None);
@@ -353,15 +353,15 @@ impl Store {
 
     /// [`Store::ranking_rows`] as one driver row per member, plus the viewer's likes: the reference for
     /// [`Store::ranking_rows_packed`], and its fallback.
-    pub async fn ranking_rows_plain(&self, viewer: i64, day: i64) -> Result<Vec<RankingRow>> {
+    pub async fn ranking_rows_plain(&self, viewer: UserId, day: i64) -> Result<Vec<RankingRow>> {
         let liked = sqlx::query(LIKED_SQL)
             .bind(viewer)
             .bind(day)
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| r.try_get::<i64, _>("target_id"))
-            .collect::<Result<HashSet<i64>, _>>()?;
+            .map(|r| r.try_get::<UserId, _>("target_id"))
+            .collect::<Result<HashSet<UserId>, _>>()?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(plain_ranking_sql()))
             .bind(viewer)
             .bind(day)
@@ -388,7 +388,7 @@ impl Store {
 
     /// `target` as `viewer` may see them: a friend both ways who does not hide from the viewer, with WeRun on and in
     /// the ranking. `None` otherwise (also for the viewer themself: callers decide about self).
-    pub async fn visible_friend(&self, viewer: i64, target: i64) -> Result<Option<UserRow>> {
+    pub async fn visible_friend(&self, viewer: UserId, target: UserId) -> Result<Option<UserRow>> {
         let row = sqlx::query(
             "SELECT u.id, u.nickname, u.werun, u.join_ranking FROM friendships f
              JOIN friendships r ON r.user_id = f.friend_id AND r.friend_id = f.user_id
@@ -414,8 +414,8 @@ impl Store {
     /// whether the like now exists and the row's like count for the day.
     pub async fn set_like(
         &self,
-        liker: i64,
-        target: i64,
+        liker: UserId,
+        target: UserId,
         day: i64,
         liked: Option<bool>,
         now: i64,
@@ -466,7 +466,7 @@ impl Store {
     }
 
     /// Who liked `target`'s row of `day`, earliest like first: (user id, nickname, when).
-    pub async fn likers(&self, target: i64, day: i64) -> Result<Vec<(i64, String, i64)>> {
+    pub async fn likers(&self, target: UserId, day: i64) -> Result<Vec<(UserId, String, i64)>> {
         let rows = sqlx::query(
             "SELECT l.liker_id, u.nickname, l.created_at FROM likes l JOIN users u ON u.id = l.liker_id
              WHERE l.target_id = $1 AND l.day = $2 ORDER BY l.created_at, l.liker_id",
@@ -481,7 +481,7 @@ impl Store {
     }
 
     /// Set whether `user_id` hides their steps from `friend_id`. False when the two are not friends.
-    pub async fn set_hidden(&self, user_id: i64, friend_id: i64, hidden: bool) -> Result<bool> {
+    pub async fn set_hidden(&self, user_id: UserId, friend_id: UserId, hidden: bool) -> Result<bool> {
         durably!(self, |conn| {
             let res = sqlx::query("UPDATE friendships SET hidden = $3 WHERE user_id = $1 AND friend_id = $2")
                 .bind(user_id)
@@ -494,7 +494,7 @@ impl Store {
     }
 
     /// A user's friends, by id, each with whether the user hides from them.
-    pub async fn friends(&self, user_id: i64) -> Result<Vec<FriendRow>> {
+    pub async fn friends(&self, user_id: UserId) -> Result<Vec<FriendRow>> {
         let rows = sqlx::query(
             "SELECT f.friend_id, u.nickname, f.hidden FROM friendships f JOIN users u ON u.id = f.friend_id
              WHERE f.user_id = $1 ORDER BY f.friend_id",
@@ -549,7 +549,7 @@ mod tests {
             .map(|(i, &user_id)| StepWrite {
                 user_id,
                 day: DAY,
-                source: 0,
+                source: crate::StepSource::Phone,
                 steps: 1_000 * i as i64,
             })
             .collect();

@@ -6,19 +6,19 @@ use std::collections::HashMap;
 
 use sqlx::Connection;
 
-use crate::{Backend, Result, Store};
+use crate::{AppId, Backend, Result, Store, UserId};
 
 /// Rows per multi-row statement (4 parameters each, far below SQLite's 32,766 limit).
 const CHUNK: usize = 500;
 
 async fn put_batch(conn: &mut sqlx::AnyConnection, writes: &[StepWrite]) -> Result<Vec<i64>> {
     // Last write per key wins; PostgreSQL refuses one statement touching a row twice.
-    let mut latest: HashMap<(i64, i64, i64), i64> = HashMap::with_capacity(writes.len());
+    let mut latest: HashMap<(UserId, i64, StepSource), i64> = HashMap::with_capacity(writes.len());
     for w in writes {
         latest.insert((w.user_id, w.day, w.source), w.steps);
     }
-    let rows: Vec<((i64, i64, i64), i64)> = latest.into_iter().collect();
-    let mut days: Vec<(i64, i64)> = writes.iter().map(|w| (w.user_id, w.day)).collect();
+    let rows: Vec<((UserId, i64, StepSource), i64)> = latest.into_iter().collect();
+    let mut days: Vec<(UserId, i64)> = writes.iter().map(|w| (w.user_id, w.day)).collect();
     days.sort_unstable();
     days.dedup();
     let mut tx = conn.begin().await?;
@@ -32,11 +32,11 @@ async fn put_batch(conn: &mut sqlx::AnyConnection, writes: &[StepWrite]) -> Resu
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for ((user_id, day, source), steps) in chunk {
-            q = q.bind(*user_id).bind(*day).bind(*source).bind(*steps);
+            q = q.bind(*user_id).bind(*day).bind(source.column()).bind(*steps);
         }
         q.execute(&mut *tx).await?;
     }
-    let mut totals: HashMap<(i64, i64), i64> = HashMap::with_capacity(days.len());
+    let mut totals: HashMap<(UserId, i64), i64> = HashMap::with_capacity(days.len());
     for chunk in days.chunks(CHUNK) {
         let keys = (0..chunk.len()).map(|i| format!("(user_id = ${} AND day = ${})", 2 * i + 1, 2 * i + 2));
         let sql = format!(
@@ -58,12 +58,30 @@ async fn put_batch(conn: &mut sqlx::AnyConnection, writes: &[StepWrite]) -> Resu
         .collect())
 }
 
+/// Where a day's total comes from: the user's phone (the client API), or a device app's wristband
+/// (`/hardware/bracelet/setstep`). Each source keeps its own total; the day's total is the highest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StepSource {
+    Phone,
+    Device(AppId),
+}
+
+impl StepSource {
+    /// The `daily_steps.source` column: 0 for the phone, the app's id for a device.
+    fn column(self) -> i64 {
+        match self {
+            StepSource::Phone => 0,
+            StepSource::Device(app) => app.0,
+        }
+    }
+}
+
 /// One source's absolute total for a user's day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepWrite {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub day: i64,
-    pub source: i64,
+    pub source: StepSource,
     pub steps: i64,
 }
 
@@ -95,7 +113,7 @@ impl Store {
     }
 
     /// Day totals of a user for days in `[first_day, last_day]`, ascending; days without data are absent.
-    pub async fn day_totals(&self, user_id: i64, first_day: i64, last_day: i64) -> Result<Vec<DayTotal>> {
+    pub async fn day_totals(&self, user_id: UserId, first_day: i64, last_day: i64) -> Result<Vec<DayTotal>> {
         let rows = sqlx::query(
             "SELECT day, MAX(steps) AS steps FROM daily_steps WHERE user_id = $1 AND day >= $2 AND day <= $3
              GROUP BY day ORDER BY day",

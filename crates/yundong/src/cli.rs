@@ -9,6 +9,7 @@ use serde::Serialize;
 use yundong_core::{accounts, share};
 use yundong_proto::admin::{CreateAppRequest, UpdateAppRequest, UserList, UserListQuery};
 use yundong_proto::opendata::{self, Checks};
+use yundong_store::UserId;
 
 use crate::db::{DbArgs, Open};
 use crate::serve;
@@ -373,7 +374,7 @@ secret: {}  (shown once; the old secret no longer works)",
         }
         Command::User(UserCommand::ResetToken { user_id, json, db }) => {
             let store = db.open().await?;
-            let reset = accounts::reset_user_token(&store, user_id).await?;
+            let reset = accounts::reset_user_token(&store, UserId(user_id)).await?;
             print(json, &reset, |r| {
                 format!(
                     "user_id: {}
@@ -419,7 +420,7 @@ token:   {}  (shown once; the old token no longer works)",
         }
         Command::Friend(FriendCommand::Add { a, b, json, db }) => {
             let store = db.open().await?;
-            let created = accounts::befriend(&store, a, b, now()).await?;
+            let created = accounts::befriend(&store, UserId(a), UserId(b), now()).await?;
             let out = serde_json::json!({"a": a, "b": b, "created": created});
             print(json, &out, |_| {
                 if created {
@@ -436,7 +437,13 @@ token:   {}  (shown once; the old token no longer works)",
             db,
         }) => {
             let store = db.open().await?;
-            let group = share::create_group(&store, &name, &members, now()).await?;
+            let group = share::create_group(
+                &store,
+                &name,
+                &members.iter().copied().map(UserId).collect::<Vec<_>>(),
+                now(),
+            )
+            .await?;
             print(json, &group, |g| {
                 format!(
                     "conversation_id: {}\nmembers:         {:?}",
@@ -446,7 +453,7 @@ token:   {}  (shown once; the old token no longer works)",
         }
         Command::Conversation(ConversationCommand::Create { a, b, json, db }) => {
             let store = db.open().await?;
-            let chat = share::create_direct(&store, &[a, b], now()).await?;
+            let chat = share::create_direct(&store, &[UserId(a), UserId(b)], now()).await?;
             print(json, &chat, |c| {
                 if c.created {
                     format!("conversation_id: {}  (new direct chat)", c.conversation_id)

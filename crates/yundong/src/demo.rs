@@ -13,7 +13,7 @@ use yundong_proto::admin::{CATEGORY_FITNESS, CreateAppRequest};
 use yundong_proto::day::DayZone;
 use yundong_proto::share::ImageKind;
 use yundong_proto::sport::{SPORTS, SportRecord, Unit};
-use yundong_store::{BulkTable, NewShareMessage, NewTempFile, Store, Val};
+use yundong_store::{AppId, BulkTable, NewShareMessage, NewTempFile, Store, UserId, Val};
 
 /// Users processed per bulk transaction (one per table); progress is reported after every statement inside them.
 const CHUNK: i64 = 5_000;
@@ -174,7 +174,7 @@ pub async fn seed_with(
         device_steps: None,
     };
     let app = accounts::create_app(store, &app_req, now).await?;
-    let app_id = store.app_by_appid(&app.appid).await?.map(|a| a.id).unwrap_or(0);
+    let app_id = store.app_by_appid(&app.appid).await?.map_or(AppId(0), |a| a.id);
     let base = store.max_user_id().await?;
     let (first, last) = (base + 1, base + users);
     let mut rng = Rng(seed);
@@ -256,7 +256,7 @@ pub async fn seed_with(
                     let at = (day + rng.range(6 * 3600, 22 * 3600)).min(now);
                     c_rows.push(vec![
                         Val::Int(id),
-                        Val::Int(app_id),
+                        app_id.into(),
                         Val::Text("release".into()),
                         Val::Int(1),
                         Val::Int(day),
@@ -312,13 +312,13 @@ pub async fn seed_with(
 
 /// A group chat of the first users and the first two users' direct chat, each with a card of the demo app, posted
 /// the way `wx.miniapp.shareMiniProgramMessage` posts one (a thumbnail temp file, then the card).
-async fn seed_chats(store: &Store, app_id: i64, first: i64, last: i64, now: i64) -> Result<Vec<DemoChat>> {
+async fn seed_chats(store: &Store, app_id: AppId, first: i64, last: i64, now: i64) -> Result<Vec<DemoChat>> {
     if last <= first {
         return Ok(Vec::new());
     }
-    let members: Vec<i64> = (first..=last.min(first + GROUP_MEMBERS - 1)).collect();
+    let members: Vec<UserId> = (first..=last.min(first + GROUP_MEMBERS - 1)).map(UserId).collect();
     let group = share::create_group(store, "跑团 (demo)", &members, now).await?;
-    let direct = share::create_direct(store, &[first, first + 1], now).await?;
+    let direct = share::create_direct(store, &[UserId(first), UserId(first + 1)], now).await?;
     let cards = [
         (
             group.conversation_id,
@@ -332,7 +332,7 @@ async fn seed_chats(store: &Store, app_id: i64, first: i64, last: i64, now: i64)
         let image_name = share::temp_file_name(ImageKind::Png);
         let file = NewTempFile {
             name: &image_name,
-            owner_id: sender_id,
+            owner_id: UserId(sender_id),
             mime: ImageKind::Png.mime(),
             data: CARD_PNG,
             created_at: now,
@@ -341,7 +341,7 @@ async fn seed_chats(store: &Store, app_id: i64, first: i64, last: i64, now: i64)
         store.put_temp_file(&file, i64::MAX, &[]).await?;
         let card = NewShareMessage {
             conversation_id,
-            sender_id,
+            sender_id: UserId(sender_id),
             share_app_id: app_id,
             app_id,
             path: "/pages/index/index",
@@ -359,7 +359,7 @@ async fn seed_chats(store: &Store, app_id: i64, first: i64, last: i64, now: i64)
         DemoChat {
             conversation_id: group.conversation_id,
             name: "跑团 (demo)".into(),
-            members,
+            members: members.iter().map(|m| m.0).collect(),
         },
         DemoChat {
             conversation_id: direct.conversation_id,

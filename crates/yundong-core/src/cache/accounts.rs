@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use yundong_store::AppRow;
+use yundong_store::{AppId, AppRow, UserId};
 
 use super::Stamp;
 
@@ -15,22 +15,22 @@ const APP_CACHE_MAX: usize = 100_000;
 const USER_CACHE_MAX: usize = 200_000;
 
 /// The key under which the change feed records a change to the app with internal id `id`.
-pub(crate) fn app_key(id: i64) -> [i64; 1] {
-    [-id]
+pub(crate) fn app_key(id: AppId) -> [UserId; 1] {
+    [UserId(-id.0)]
 }
 
 /// The key under which the change feed records a replaced token of user `id` (migration 0006): apart from the
 /// user's own key, which every write concerning the user (a step upload …) appends, so that uploads do not void the
 /// cached token → user mapping they rely on.
-pub(crate) fn token_key(id: i64) -> [i64; 1] {
-    [-(1_i64 << 62) - id]
+pub(crate) fn token_key(id: UserId) -> [UserId; 1] {
+    [UserId(-(1_i64 << 62) - id.0)]
 }
 
 /// App rows by appid and by id, each with the feed stamp it was read at.
 #[derive(Default)]
 pub(crate) struct Apps {
     pub(crate) by_appid: RwLock<HashMap<String, (Arc<AppRow>, Stamp)>>,
-    pub(crate) by_id: RwLock<HashMap<i64, (Arc<AppRow>, Stamp)>>,
+    pub(crate) by_id: RwLock<HashMap<AppId, (Arc<AppRow>, Stamp)>>,
 }
 
 impl Apps {
@@ -52,14 +52,14 @@ impl Apps {
 
 /// User ids (with the feed stamp they were read at) by the SHA-256 of their client token.
 #[derive(Default)]
-pub(crate) struct TokenUsers(RwLock<HashMap<[u8; 32], (i64, Stamp)>>);
+pub(crate) struct TokenUsers(RwLock<HashMap<[u8; 32], (UserId, Stamp)>>);
 
 impl TokenUsers {
-    pub(crate) fn get(&self, digest: &[u8; 32]) -> Option<(i64, Stamp)> {
+    pub(crate) fn get(&self, digest: &[u8; 32]) -> Option<(UserId, Stamp)> {
         self.0.read().ok().and_then(|m| m.get(digest).copied())
     }
 
-    pub(crate) fn put(&self, digest: [u8; 32], id: i64, stamp: Stamp) {
+    pub(crate) fn put(&self, digest: [u8; 32], id: UserId, stamp: Stamp) {
         if let Ok(mut m) = self.0.write() {
             if m.len() >= USER_CACHE_MAX {
                 m.clear();

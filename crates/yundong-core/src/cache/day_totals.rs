@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use yundong_proto::sport::SportRecord;
-use yundong_store::{Store, StoreError, UserDayRow, ViewerDay};
+use yundong_store::{Store, StoreError, UserDayRow, UserId, ViewerDay};
 
 use super::{Feed, Stamp};
 
@@ -29,7 +29,7 @@ pub const VIEWER_BUDGET: usize = 64 << 20;
 /// One user's inputs for one day.
 #[derive(Debug)]
 pub struct UserDay {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub nickname: Box<str>,
     pub werun: bool,
     pub join_ranking: bool,
@@ -51,11 +51,11 @@ pub struct ViewerSide {
 }
 
 /// Viewers' sides by (viewer, day), and the bytes they take.
-type Viewers = (HashMap<(i64, i64), Arc<ViewerSide>>, usize);
+type Viewers = (HashMap<(UserId, i64), Arc<ViewerSide>>, usize);
 
 #[derive(Default)]
 struct Days {
-    days: HashMap<i64, Arc<RwLock<HashMap<i64, Held>>>>,
+    days: HashMap<i64, Arc<RwLock<HashMap<UserId, Held>>>>,
 }
 
 /// The index (see the module docs).
@@ -97,7 +97,7 @@ impl DayTotals {
         Self::default()
     }
 
-    fn day_map(&self, day: i64) -> Arc<RwLock<HashMap<i64, Held>>> {
+    fn day_map(&self, day: i64) -> Arc<RwLock<HashMap<UserId, Held>>> {
         let mut d = self.days.lock().unwrap_or_else(|e| e.into_inner());
         if !d.days.contains_key(&day) && d.days.len() >= MAX_DAYS {
             // The oldest day goes first (a new day arrives at midnight; old ones are the window's rare asks).
@@ -138,8 +138,8 @@ impl DayTotals {
         &self,
         store: &Store,
         feed: &Feed,
+        ids: &[UserId],
         day: i64,
-        ids: &[i64],
     ) -> Result<Vec<Option<Arc<UserDay>>>, StoreError> {
         let map = self.day_map(day);
         let mut out: Vec<Option<Arc<UserDay>>> = Vec::with_capacity(ids.len());
@@ -166,9 +166,9 @@ impl DayTotals {
         // Stamped before the read: a change committed after this point is applied at a later tick, so the row is
         // never taken as fresher than it is (at worst it is read again).
         let stamp = feed.stamp();
-        let want: Vec<i64> = stale.iter().map(|&i| ids[i]).collect();
-        let mut read: HashMap<i64, Arc<UserDay>> = store
-            .user_day_rows(day, &want)
+        let want: Vec<UserId> = stale.iter().map(|&i| ids[i]).collect();
+        let mut read: HashMap<UserId, Arc<UserDay>> = store
+            .user_day_rows(&want, day)
             .await?
             .into_iter()
             .map(|r| (r.user_id, held(r)))
@@ -197,7 +197,7 @@ impl DayTotals {
         &self,
         store: &Store,
         feed: &Feed,
-        viewer: i64,
+        viewer: UserId,
         day: i64,
     ) -> Result<Arc<ViewerSide>, StoreError> {
         let key = (viewer, day);

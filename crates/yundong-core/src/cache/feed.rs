@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use yundong_store::{CLOCK_KEY, EVERYONE, FeedReader, Store, StoreError};
+use yundong_store::{CLOCK_KEY, EVERYONE, FeedReader, Store, StoreError, UserId};
 
 use crate::clock::Clock;
 
@@ -99,11 +99,11 @@ struct Ticks {
     now: u64,
     /// Tick of the last "forget everything": answers stamped before it are void.
     flushed: u64,
-    users: HashMap<i64, u64>,
+    users: HashMap<UserId, u64>,
 }
 
 impl Ticks {
-    fn holds(&self, stamp: u64, users: &[i64]) -> bool {
+    fn holds(&self, stamp: u64, users: &[UserId]) -> bool {
         stamp >= self.flushed
             && users
                 .iter()
@@ -265,20 +265,20 @@ impl Feed {
     }
 
     /// Whether an answer stamped `stamp` and depending on `users` still holds.
-    pub fn holds(&self, stamp: Stamp, users: &[i64]) -> bool {
+    pub fn holds(&self, stamp: Stamp, users: &[UserId]) -> bool {
         self.ticks.read().is_ok_and(|t| t.holds(stamp.0, users))
     }
 
     /// Run `f` with a test of whether an answer stamped `stamp` and depending on one user still holds, under one look
     /// at what this node learnt (for checking thousands of users at once).
-    pub fn holds_each<R>(&self, f: impl FnOnce(&dyn Fn(Stamp, i64) -> bool) -> R) -> R {
+    pub fn holds_each<R>(&self, f: impl FnOnce(&dyn Fn(Stamp, UserId) -> bool) -> R) -> R {
         match self.ticks.read() {
-            Ok(t) => f(&|stamp: Stamp, user: i64| t.holds(stamp.0, &[user])),
+            Ok(t) => f(&|stamp: Stamp, user: UserId| t.holds(stamp.0, &[user])),
             Err(_) => f(&|_, _| false),
         }
     }
 
-    fn apply(&self, users: &[i64], stale: bool) {
+    fn apply(&self, users: &[UserId], stale: bool) {
         if users.is_empty() && !stale {
             return;
         }
@@ -346,12 +346,12 @@ mod tests {
             now: 5,
             ..Ticks::default()
         };
-        t.users.insert(7, 4);
-        t.users.insert(8, 6);
-        assert!(t.holds(5, &[7, 9]));
-        assert!(!t.holds(5, &[7, 8]));
+        t.users.insert(UserId(7), 4);
+        t.users.insert(UserId(8), 6);
+        assert!(t.holds(5, &[UserId(7), UserId(9)]));
+        assert!(!t.holds(5, &[UserId(7), UserId(8)]));
         t.flush();
-        assert!(!t.holds(5, &[9]), "a flush voids everything stamped before it");
-        assert!(t.holds(t.now, &[9]));
+        assert!(!t.holds(5, &[UserId(9)]), "a flush voids everything stamped before it");
+        assert!(t.holds(t.now, &[UserId(9)]));
     }
 }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use yundong_store::{Gate, Store, StoreError};
+use yundong_store::{AppId, Gate, Store, StoreError, UserId};
 
 use crate::config::Config;
 
@@ -24,7 +24,7 @@ pub use feed::{Feed, Stamp};
 /// A cached value with what it was read at and what it depends on.
 pub struct Entry<V> {
     pub stamp: Stamp,
-    pub deps: Box<[i64]>,
+    pub deps: Box<[UserId]>,
     pub value: V,
 }
 
@@ -59,7 +59,7 @@ pub struct CacheCounts {
 /// What a load gives: the value, the users it depends on, and its cost in bytes.
 pub struct Loaded<V> {
     pub value: V,
-    pub deps: Vec<i64>,
+    pub deps: Vec<UserId>,
     pub cost: usize,
 }
 
@@ -155,10 +155,10 @@ impl<K: Eq + Hash, V> Entries<K, V> {
 /// Ranking pages by (viewer, day, limit, the cursor's position): the serialized `RankingResponse`, which nothing but
 /// the data determines.
 pub type Rankings = Entries<RankingKey, Bytes>;
-pub type RankingKey = (i64, i64, usize, Option<(i64, i64)>);
+pub type RankingKey = (UserId, i64, usize, Option<(i64, UserId)>);
 /// getWeRunData gates by (user, app, first day of the window).
 /// `None`: no such user (never expected: the token resolved to the user).
-pub type Gates = Entries<(i64, i64, i64), Option<Gate>>;
+pub type Gates = Entries<(UserId, AppId, i64), Option<Gate>>;
 
 /// This node's caches and its view of the change feed.
 pub struct Caches {

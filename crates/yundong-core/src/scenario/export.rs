@@ -34,7 +34,7 @@ pub fn to_yaml(scenario: &Scenario) -> Result<String> {
 }
 
 fn build(w: World, zone: DayZone) -> Scenario {
-    let appids: HashMap<i64, String> = w.apps.iter().map(|a| (a.id, a.appid.clone())).collect();
+    let appids: HashMap<i64, String> = w.apps.iter().map(|a| (a.id.0, a.appid.clone())).collect();
     let stored: HashSet<&str> = w.users.iter().filter_map(|u| u.1.as_deref()).collect();
     let mut keys: HashMap<i64, String> = HashMap::new();
     for (id, key, ..) in &w.users {

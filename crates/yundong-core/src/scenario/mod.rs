@@ -360,7 +360,7 @@ pub async fn apply(
         .enumerate()
         .map(|(i, (u, token))| AppliedUser {
             key: u.key.clone(),
-            user_id: done.user_ids[i],
+            user_id: done.user_ids[i].0,
             created: done.users_created[i],
             token: (done.users_created[i] && u.token_hash.is_none()).then_some(token),
         })

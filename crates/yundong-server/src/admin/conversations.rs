@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::extract::{AdminAuth, AdminJson};
 use crate::state::AppState;
 use yundong_core::share;
+use yundong_store::UserId;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -36,7 +37,7 @@ pub async fn create_conversation(
     _: AdminAuth,
     AdminJson(req): AdminJson<CreateConversationRequest>,
 ) -> Result<(StatusCode, Json<ConversationCreated>), ApiError> {
-    let made = share::create_direct(&state.store, &req.members, state.now()).await?;
+    let made = share::create_direct(&state.store, &user_ids(&req.members), state.now()).await?;
     let status = if made.created {
         StatusCode::CREATED
     } else {
@@ -60,6 +61,10 @@ pub async fn create_group(
     _: AdminAuth,
     AdminJson(req): AdminJson<CreateGroupRequest>,
 ) -> Result<(StatusCode, Json<ConversationCreated>), ApiError> {
-    let made = share::create_group(&state.store, &req.name, &req.members, state.now()).await?;
+    let made = share::create_group(&state.store, &req.name, &user_ids(&req.members), state.now()).await?;
     Ok((StatusCode::CREATED, Json(made)))
+}
+
+fn user_ids(members: &[i64]) -> Vec<UserId> {
+    members.iter().copied().map(UserId).collect()
 }

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::extract::{AdminAuth, AdminJson};
 use crate::state::AppState;
 use yundong_core::accounts;
+use yundong_store::UserId;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -82,5 +83,5 @@ pub async fn reset_user_token(
     user_id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<TokenReset>, ApiError> {
     let user_id = path(user_id)?;
-    Ok(Json(accounts::reset_user_token(&state.store, user_id).await?))
+    Ok(Json(accounts::reset_user_token(&state.store, UserId(user_id)).await?))
 }

@@ -22,6 +22,7 @@ use crate::error::ApiError;
 use crate::extract::{AdminAuth, AdminJson};
 use crate::state::AppState;
 use yundong_core::accounts;
+use yundong_store::UserId;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -101,7 +102,7 @@ pub async fn create_friendship(
     _: AdminAuth,
     AdminJson(req): AdminJson<FriendshipRequest>,
 ) -> Result<(StatusCode, Json<FriendshipCreated>), ApiError> {
-    let created = accounts::befriend(&state.store, req.a, req.b, state.now()).await?;
+    let created = accounts::befriend(&state.store, UserId(req.a), UserId(req.b), state.now()).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((
         status,

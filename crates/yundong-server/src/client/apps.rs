@@ -5,7 +5,7 @@ use axum::extract::State;
 use yundong_proto::client::{AppView, AppsResponse, ErrMsg, ok};
 
 use crate::error::ClientError;
-use crate::extract::UserId;
+use crate::extract::SignedIn;
 use crate::state::AppState;
 
 /// Every mini program of this deployment: appid, name, original id and whether it may use `wx.shareToWeRun`. Never
@@ -16,7 +16,7 @@ use crate::state::AppState;
 )]
 pub async fn list_apps(
     State(state): State<AppState>,
-    UserId(_viewer): UserId,
+    SignedIn(_viewer): SignedIn,
 ) -> Result<Json<AppsResponse>, ClientError> {
     const API: &str = "apps";
     let apps = state

@@ -1,21 +1,19 @@
 //! `wx.login`, the authorization dialog, `wx.getSetting` and `wx.openSetting`.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use yundong_proto::client::{
-    AppIdRequest, AuthorizeRequest, ErrMsg, KNOWN_SCOPES, LoginResponse, OpenSettingRequest, SettingResponse, ok,
+    AppIdRequest, AuthorizeRequest, ErrMsg, LoginResponse, OpenSettingRequest, SettingResponse, ok,
 };
 
 use super::app;
 use crate::error::ClientError;
 use crate::extract::{ClientJson, UserAuth};
 use crate::state::AppState;
-use yundong_core::secrets;
-use yundong_proto::reason::Reason;
+use yundong_core::{grants, sessions};
+use yundong_store::{AppId, UserId};
 
 /// `wx.login`: a code for the app's back end to exchange at `/sns/jscode2session` within 5 minutes, once.
 #[utoipa::path(
@@ -34,25 +32,9 @@ pub async fn login(
 ) -> Result<Json<LoginResponse>, ClientError> {
     const API: &str = "login";
     let app = app(&state, API, &req.appid).await?;
-    let limit = state.config.login_codes_per_minute;
-    if !state
-        .within_minute_limit(&format!("login:{}", user.id), limit)
+    let code = sessions::issue_code(&state, user.id, app.id)
         .await
-        .map_err(|e| ClientError::store(API, e))?
-    {
-        return Err(ClientError::status(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            API,
-            "too many requests",
-        ));
-    }
-    let code = secrets::login_code();
-    let expires_at = state.now() + state.config.code_ttl;
-    state
-        .store
-        .insert_login_code(&secrets::hash(&code), app.id, user.id, expires_at)
-        .await
-        .map_err(|e| ClientError::store(API, e))?;
+        .map_err(|e| ClientError::core(API, e))?;
     Ok(Json(LoginResponse { err_msg: ok(API), code }))
 }
 
@@ -75,29 +57,10 @@ pub async fn authorize(
 ) -> Result<Json<ErrMsg>, ClientError> {
     const API: &str = "authorize";
     let app = app(&state, API, &req.appid).await?;
-    if !KNOWN_SCOPES.contains(&req.scope.as_str()) {
-        return Err(ClientError::reason(API, &Reason::InvalidScope));
-    }
-    let store = &state.store;
-    let decided = store
-        .grant(user.id, app.id, &req.scope)
+    grants::authorize(&state, user.id, app.id, &req.scope, req.allow)
         .await
-        .map_err(|e| ClientError::store(API, e))?;
-    let allowed = match decided {
-        Some(allowed) => allowed,
-        None => {
-            store
-                .set_grant(user.id, app.id, &req.scope, req.allow, state.now())
-                .await
-                .map_err(|e| ClientError::store(API, e))?;
-            req.allow
-        }
-    };
-    if allowed {
-        Ok(Json(ErrMsg { err_msg: ok(API) }))
-    } else {
-        Err(ClientError::reason(API, &Reason::AuthDeny))
-    }
+        .map_err(|e| ClientError::core(API, e))?;
+    Ok(Json(ErrMsg { err_msg: ok(API) }))
 }
 
 /// `?appid=`: a query parameter (without `parameter_in`, the document would call it a path parameter).
@@ -107,20 +70,13 @@ pub struct AppIdQuery {
     pub appid: String,
 }
 
-async fn settings(
-    state: &AppState,
-    api: &str,
-    user_id: i64,
-    app_id: i64,
-) -> Result<Json<SettingResponse>, ClientError> {
-    let grants = state
-        .store
-        .grants(user_id, app_id)
+async fn settings(state: &AppState, api: &str, user: UserId, app: AppId) -> Result<Json<SettingResponse>, ClientError> {
+    let auth_setting = grants::settings(state, user, app)
         .await
-        .map_err(|e| ClientError::store(api, e))?;
+        .map_err(|e| ClientError::core(api, e))?;
     Ok(Json(SettingResponse {
         err_msg: ok(api),
-        auth_setting: grants.into_iter().collect::<BTreeMap<_, _>>(),
+        auth_setting,
     }))
 }
 
@@ -161,26 +117,8 @@ pub async fn open_setting(
 ) -> Result<Json<SettingResponse>, ClientError> {
     const API: &str = "openSetting";
     let app = app(&state, API, &req.appid).await?;
-    let decided = state
-        .store
-        .grants(user.id, app.id)
+    grants::change(&state, user.id, app.id, &req.auth_setting)
         .await
-        .map_err(|e| ClientError::store(API, e))?;
-    for scope in req.auth_setting.keys() {
-        if !decided.iter().any(|(s, _)| s == scope) {
-            return Err(ClientError::fail(
-                API,
-                format!("{scope} was never requested by this app"),
-            ));
-        }
-    }
-    let now = state.now();
-    for (scope, allow) in &req.auth_setting {
-        state
-            .store
-            .set_grant(user.id, app.id, scope, *allow, now)
-            .await
-            .map_err(|e| ClientError::store(API, e))?;
-    }
+        .map_err(|e| ClientError::core(API, e))?;
     settings(&state, API, user.id, app.id).await
 }

@@ -11,10 +11,10 @@ use yundong_proto::werun_social::{
     DetailQuery, DetailResponse, FriendEntry, FriendsResponse, HideRequest, HideResponse, LikeRequest, LikeResponse,
     LikesQuery, LikesResponse, RankingQuery, RankingResponse,
 };
-use yundong_store::StoreError;
+use yundong_store::{StoreError, UserId};
 
 use crate::error::ClientError;
-use crate::extract::{ClientJson, UserAuth, UserId};
+use crate::extract::{ClientJson, SignedIn, UserAuth};
 use crate::state::AppState;
 use yundong_core::{ranking, ranking_page};
 use yundong_proto::reason::Reason;
@@ -55,7 +55,7 @@ fn query<T>(api: &str, q: Result<Query<T>, QueryRejection>) -> Result<T, ClientE
 )]
 pub async fn get_ranking(
     State(state): State<AppState>,
-    UserId(viewer): UserId,
+    SignedIn(viewer): SignedIn,
     q: Result<Query<RankingQuery>, QueryRejection>,
 ) -> Result<Response, ClientError> {
     const API: &str = "ranking";
@@ -90,7 +90,7 @@ pub async fn like(
     let zone = state.config.day_zone;
     let now = state.now();
     let day = ranking::resolve_day(zone, now, req.date.as_deref()).map_err(social(API))?;
-    let answer = ranking::like(&state.store, zone, &user, req.user_id, day, req.liked, now)
+    let answer = ranking::like(&state.store, zone, &user, UserId(req.user_id), day, req.liked, now)
         .await
         .map_err(social(API))?;
     Ok(Json(answer))
@@ -139,7 +139,7 @@ pub async fn hide(
     const API: &str = "hide";
     let found = state
         .store
-        .set_hidden(user.id, req.user_id, req.hidden)
+        .set_hidden(user.id, UserId(req.user_id), req.hidden)
         .await
         .map_err(store(API))?;
     if !found {
@@ -169,7 +169,7 @@ pub async fn friends(
         .map_err(store(API))?
         .into_iter()
         .map(|f| FriendEntry {
-            user_id: f.user_id,
+            user_id: f.user_id.0,
             nickname: f.nickname,
             hidden: f.hidden,
         })
@@ -205,7 +205,7 @@ pub async fn detail(
         &state.store,
         state.config.day_zone,
         &user,
-        q.user_id,
+        q.user_id.map(UserId),
         (q.checkins_limit, q.checkins_cursor),
         state.now(),
     )

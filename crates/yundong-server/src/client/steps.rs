@@ -5,9 +5,10 @@ use axum::extract::State;
 use yundong_proto::client::{ErrMsg, StepsRequest, StepsResponse, ok};
 
 use crate::error::ClientError;
-use crate::extract::{ClientJson, UserId};
+use crate::extract::{ClientJson, SignedIn};
 use crate::state::AppState;
 use yundong_core::steps;
+use yundong_store::StepSource;
 
 /// Upload the phone's absolute step total for a local day (`date` = `YYYY-MM-DD`, default today).
 ///
@@ -23,7 +24,7 @@ use yundong_core::steps;
 )]
 pub async fn upload_steps(
     State(state): State<AppState>,
-    UserId(user_id): UserId,
+    SignedIn(user_id): SignedIn,
     ClientJson(req): ClientJson<StepsRequest>,
 ) -> Result<Json<StepsResponse>, ClientError> {
     const API: &str = "steps";
@@ -40,7 +41,7 @@ pub async fn upload_steps(
             .parse_date(date)
             .ok_or_else(|| ClientError::fail(API, "date must be YYYY-MM-DD"))?,
     };
-    match steps::record(&state, user_id, day, steps::PHONE, req.steps).await {
+    match steps::record(&state, user_id, day, StepSource::Phone, req.steps).await {
         Ok(r) => Ok(Json(StepsResponse {
             err_msg: ok(API),
             date: zone.format_date(day),

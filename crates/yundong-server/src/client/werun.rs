@@ -10,7 +10,7 @@ use yundong_proto::client::{
 
 use super::app;
 use crate::error::ClientError;
-use crate::extract::{ClientJson, UserAuth, UserId};
+use crate::extract::{ClientJson, SignedIn, UserAuth};
 use crate::state::AppState;
 use yundong_core::werun;
 
@@ -31,7 +31,7 @@ use yundong_core::werun;
 )]
 pub async fn get_werun_data(
     State(state): State<AppState>,
-    UserId(user_id): UserId,
+    SignedIn(user_id): SignedIn,
     ClientJson(req): ClientJson<GetWeRunDataRequest>,
 ) -> Result<Response, ClientError> {
     const API: &str = "getWeRunData";

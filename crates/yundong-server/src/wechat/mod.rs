@@ -13,7 +13,7 @@ use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yundong_proto::errcode::ErrCode;
-use yundong_store::AppRow;
+use yundong_store::{AppRow, UserId};
 
 use crate::error::WxError;
 use crate::extract::WxParams;
@@ -99,14 +99,14 @@ pub(crate) async fn user_for_openid(
     state: &AppState,
     app: &AppRow,
     params: &WxParams,
-) -> Result<(i64, String), WxError> {
+) -> Result<(UserId, String), WxError> {
     let openid = params.require("openid", ErrCode::OpenidMissing)?;
     if !yundong_proto::ids::is_openid(&openid) {
         return Err(ErrCode::InvalidOpenid.into());
     }
     let user = state
         .store
-        .user_by_openid(app.id, &openid)
+        .user_by_openid(&openid, app.id)
         .await?
         .ok_or(ErrCode::InvalidOpenid)?;
     Ok((user, openid))

@@ -11,6 +11,7 @@ use crate::error::WxError;
 use crate::extract::WxPost;
 use crate::openapi::{OkAnswer, QuotaAnswer};
 use crate::state::AppState;
+use yundong_store::AppId;
 
 /// The start of the calendar month (in the deployment's day zone) holding `now`.
 fn month_start(state: &AppState, now: i64) -> i64 {
@@ -21,7 +22,7 @@ fn month_start(state: &AppState, now: i64) -> i64 {
 }
 
 /// Clear `app_id`'s counters, unless it used up this month's clears (48006).
-async fn clear(state: &AppState, app_id: i64) -> Result<Json<OkBody>, WxError> {
+async fn clear(state: &AppState, app_id: AppId) -> Result<Json<OkBody>, WxError> {
     let now = state.now();
     let since = month_start(state, now);
     if !state

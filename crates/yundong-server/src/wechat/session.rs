@@ -11,6 +11,7 @@ use crate::extract::WxParams;
 use crate::openapi::{Code2SessionAnswer, OkAnswer, ResetAnswer};
 use crate::state::AppState;
 use yundong_core::sessions;
+use yundong_store::{AppId, UserId};
 
 /// `GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code`: exchange a `wx.login` code for the
 /// user's openid and a fresh session_key. Parameters are read from the query string only; a body is ignored.
@@ -51,13 +52,18 @@ pub async fn jscode2session(
     }))
 }
 
-async fn verify_signature(state: &AppState, params: &WxParams, app_id: i64, user_id: i64) -> Result<String, WxError> {
+async fn verify_signature(
+    state: &AppState,
+    params: &WxParams,
+    user_id: UserId,
+    app_id: AppId,
+) -> Result<String, WxError> {
     match params.get("sig_method").as_deref() {
         Some("hmac_sha256") => {}
         _ => return Err(ErrCode::InvalidSigMethod.into()),
     }
     let signature = params.get("signature").unwrap_or_default();
-    sessions::verify_signature(state, app_id, user_id, &signature)
+    sessions::verify_signature(state, user_id, app_id, &signature)
         .await?
         .ok_or_else(|| ErrCode::InvalidSignature.into())
 }
@@ -79,8 +85,8 @@ async fn verify_signature(state: &AppState, params: &WxParams, app_id: i64, user
 pub async fn checksession(State(state): State<AppState>, params: WxParams) -> Result<Json<OkBody>, WxError> {
     let app = app_for_token(&state, &params).await?;
     let (user_id, _) = user_for_openid(&state, &app, &params).await?;
-    verify_signature(&state, &params, app.id, user_id).await?;
-    sessions::touch(&state, app.id, user_id).await?;
+    verify_signature(&state, &params, user_id, app.id).await?;
+    sessions::touch(&state, user_id, app.id).await?;
     Ok(Json(OkBody::default()))
 }
 
@@ -101,8 +107,8 @@ pub async fn resetusersessionkey(
 ) -> Result<Json<ResetSessionKeyResponse>, WxError> {
     let app = app_for_token(&state, &params).await?;
     let (user_id, openid) = user_for_openid(&state, &app, &params).await?;
-    let old_key = verify_signature(&state, &params, app.id, user_id).await?;
-    let Some(new_key) = sessions::reset_key(&state, app.id, user_id, &old_key).await? else {
+    let old_key = verify_signature(&state, &params, user_id, app.id).await?;
+    let Some(new_key) = sessions::reset_key(&state, user_id, app.id, &old_key).await? else {
         // Another exchange or reset replaced the key between the check and the update.
         return Err(ErrCode::InvalidSignature.into());
     };

@@ -10,6 +10,7 @@ use crate::extract::WxParams;
 use crate::openapi::OkAnswer;
 use crate::state::AppState;
 use yundong_core::steps;
+use yundong_store::StepSource;
 
 fn integer(params: &WxParams, name: &str) -> Result<i64, WxError> {
     let text = params
@@ -62,6 +63,6 @@ pub async fn setstep(State(state): State<AppState>, params: WxParams) -> Result<
         return Err(WxError::with(ErrCode::InvalidArgs, "timestamp is in the future"));
     }
     let day = state.config.day_zone.day_start(timestamp);
-    steps::record(&state, user_id, day, app.id, step).await?;
+    steps::record(&state, user_id, day, StepSource::Device(app.id), step).await?;
     Ok(Json(OkBody::default()))
 }

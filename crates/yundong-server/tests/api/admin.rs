@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 use yundong_proto::ids;
+use yundong_store::UserId;
 use yundong_testkit::{ADMIN_TOKEN, TestServer, test_config};
 
 #[tokio::test]
@@ -40,7 +41,10 @@ async fn apps_users_and_friendships() {
         )
         .await;
     assert_eq!((status, v["created"].as_bool()), (200, Some(false)));
-    assert_eq!(s.state.store.friend_ids(a.user_id).await.unwrap(), vec![b.user_id]);
+    assert_eq!(
+        s.state.store.friend_ids(UserId(a.user_id)).await.unwrap(),
+        vec![UserId(b.user_id)]
+    );
     // Secrets are kept only as hashes.
     let row = s.state.store.app_by_appid(&app.appid).await.unwrap().unwrap();
     assert_ne!(row.secret_hash, app.secret);

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use yundong_proto::admin::UserCreated;
-use yundong_store::{BulkTable, Val};
+use yundong_store::{BulkTable, StepSource, UserId, Val};
 use yundong_testkit::TestServer;
 
 use crate::checkin::{check_in, fitness_app};
@@ -99,7 +99,7 @@ async fn ranking_changes_made_elsewhere_show_at_once() {
     cached_ranking(&b, &viewer).await;
     a.state
         .store
-        .add_friendship(viewer.user_id, f3.user_id, 0)
+        .add_friendship(UserId(viewer.user_id), UserId(f3.user_id), 0)
         .await
         .unwrap();
     let v = reloaded_ranking(&b, &viewer, "friendship").await;
@@ -199,14 +199,14 @@ async fn the_change_feed_reads_every_committed_change_and_prunes() {
     let next = feed.read().await.unwrap();
     let users = |c: &yundong_store::Changes| c.users.clone();
     for id in [u.user_id, f.user_id] {
-        assert!(users(&next).contains(&id), "{id} in {:?}", users(&next));
+        assert!(users(&next).contains(&UserId(id)), "{id} in {:?}", users(&next));
     }
     // Pruning everything read so far leaves later events readable.
     while store.prune_changes(next.top_id, 2).await.unwrap() > 0 {}
     s.steps(&f.token, 10, None).await;
     let after = feed.read().await.unwrap();
-    assert!(users(&after).contains(&f.user_id));
-    assert!(!users(&after).contains(&u.user_id), "{:?}", users(&after));
+    assert!(users(&after).contains(&UserId(f.user_id)));
+    assert!(!users(&after).contains(&UserId(u.user_id)), "{:?}", users(&after));
     // Each change is reported once: a read with nothing new reports nobody (on PostgreSQL too, where events whose
     // transaction is above the horizon are read again by the engine).
     let again = feed.read().await.unwrap();
@@ -257,9 +257,9 @@ async fn a_node_that_stopped_reading_the_feed_forgets_its_cache() {
     assert_eq!(day["steps"], 100);
     let today = yundong_proto::day::DayZone::CHINA.day_start(s.state.now());
     let write = yundong_store::StepWrite {
-        user_id: f.user_id,
+        user_id: UserId(f.user_id),
         day: today,
-        source: 0,
+        source: StepSource::Phone,
         steps: 4_321,
     };
     s.state.store.put_steps_batch(&[write]).await.unwrap();

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 use yundong_proto::admin::{AppCreated, CATEGORY_FITNESS, UserCreated};
+use yundong_store::UserId;
 use yundong_testkit::TestServer;
 
 pub const SHARE: &str = "/client/v1/wx/shareToWeRun";
@@ -31,7 +32,7 @@ pub async fn share(s: &TestServer, user: &UserCreated, body: Value) -> (u16, Val
 }
 
 async fn stored(s: &TestServer, user: &UserCreated) -> usize {
-    s.state.store.check_ins(user.user_id).await.unwrap().len()
+    s.state.store.check_ins(UserId(user.user_id)).await.unwrap().len()
 }
 
 /// `shareToWeRun:fail <reason>` with HTTP 200, and nothing stored for the user.
@@ -74,7 +75,7 @@ async fn a_confirmed_release_check_in_is_stored_and_answered() {
             {"typeId": 4001, "name": "跳绳", "unit": "number", "value": 300},
         ])
     );
-    let rows = s.state.store.check_ins(u.user_id).await.unwrap();
+    let rows = s.state.store.check_ins(UserId(u.user_id)).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (rows[0].env.as_str(), rows[0].shown, rows[0].appid.as_str()),
@@ -382,7 +383,7 @@ async fn develop_and_trial_builds_succeed_are_stored_and_never_shown() {
         (v["envVersion"].as_str(), v["shown"].as_bool()),
         (Some("release"), Some(true))
     );
-    let rows = s.state.store.check_ins(u.user_id).await.unwrap();
+    let rows = s.state.store.check_ins(UserId(u.user_id)).await.unwrap();
     let envs: Vec<(&str, bool)> = rows.iter().map(|r| (r.env.as_str(), r.shown)).collect();
     assert_eq!(envs, vec![("release", true), ("trial", false), ("develop", false)]);
     for bad in ["Release", "", "production"] {

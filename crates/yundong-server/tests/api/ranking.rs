@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 use yundong_proto::admin::UserCreated;
+use yundong_store::UserId;
 use yundong_testkit::TestServer;
 
 use crate::checkin::{check_in, fitness_app, share};
@@ -613,7 +614,7 @@ async fn the_packed_ranking_reads_back_exactly_on_this_engine() {
         .enumerate()
     {
         let u = store.create_user(name, &format!("odd-{i}"), 0).await.unwrap();
-        store.add_friendship(v.user_id, u.id, 0).await.unwrap();
+        store.add_friendship(UserId(v.user_id), u.id, 0).await.unwrap();
     }
     let day = s.state.config.day_zone.day_start(s.state.now());
     let by_id = |mut rows: Vec<yundong_store::RankingRow>| {
@@ -621,11 +622,11 @@ async fn the_packed_ranking_reads_back_exactly_on_this_engine() {
         rows
     };
     let packed = store
-        .ranking_rows_packed(v.user_id, day)
+        .ranking_rows_packed(UserId(v.user_id), day)
         .await
         .unwrap()
         .expect("the packed text reads back");
-    let plain = store.ranking_rows_plain(v.user_id, day).await.unwrap();
+    let plain = store.ranking_rows_plain(UserId(v.user_id), day).await.unwrap();
     assert_eq!(packed.len(), 9);
     assert_eq!(by_id(packed), by_id(plain));
     let r = ranking(&s, &v).await;

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use yundong_core::ranking;
 use yundong_proto::admin::UserCreated;
-use yundong_store::{BulkTable, StepWrite, Val};
+use yundong_store::{BulkTable, StepSource, StepWrite, UserId, Val};
 use yundong_testkit::TestServer;
 
 /// First id of bulk-loaded friends (far above what the tests create one by one).
@@ -60,7 +60,7 @@ async fn reference(s: &TestServer, viewer: i64) -> Value {
     let store = &s.state.store;
     let zone = s.state.config.day_zone;
     let day = zone.day_start(s.state.now());
-    let user = store.user_by_id(viewer).await.unwrap().unwrap();
+    let user = store.user_by_id(UserId(viewer)).await.unwrap().unwrap();
     let answer = ranking::ranking(store, zone, &user, day).await.ok().unwrap();
     serde_json::to_value(answer).unwrap()
 }
@@ -116,9 +116,9 @@ async fn write_steps(s: &TestServer, ids: &[i64], seed: i64) {
     let writes: Vec<StepWrite> = ids
         .iter()
         .map(|&user_id| StepWrite {
-            user_id,
+            user_id: UserId(user_id),
             day,
-            source: 0,
+            source: StepSource::Phone,
             steps: ((user_id * 7_919 + seed * 104_729) % 40) * 500,
         })
         .collect();
@@ -134,7 +134,10 @@ async fn pages_add_up_to_the_whole_ranking_with_ties_and_the_viewer_row() {
     s.steps(&viewer.token, 7_000, None).await;
     // Some friends leave, switch off, or hide from the viewer; the viewer likes a few.
     let store = &s.state.store;
-    store.set_hidden(ids[3], viewer.user_id, true).await.unwrap();
+    store
+        .set_hidden(UserId(ids[3]), UserId(viewer.user_id), true)
+        .await
+        .unwrap();
     let f = s.user("liked friend").await;
     s.befriend(viewer.user_id, f.user_id).await;
     s.steps(&f.token, 12_345, None).await;
@@ -244,7 +247,7 @@ async fn pages_on_one_node_follow_writes_made_on_another_under_churn() {
         a.post_json("/client/v1/werun/hide", Some(&friends[0].token), &hide)
             .await;
         store
-            .set_hidden(ids[round as usize], viewer.user_id, hidden)
+            .set_hidden(UserId(ids[round as usize]), UserId(viewer.user_id), hidden)
             .await
             .unwrap();
         let join = json!({"join_ranking": !hidden});

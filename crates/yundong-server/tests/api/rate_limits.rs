@@ -31,7 +31,10 @@ async fn login_codes_per_user_per_minute() {
         .await;
     assert_eq!(
         (status, v["errMsg"].as_str()),
-        (429, Some("login:fail too many requests"))
+        (
+            429,
+            Some("login:fail too many requests: wx.login codes per user per minute")
+        )
     );
     s.login_code(&w.token, &app.appid).await;
     s.advance(60).await;

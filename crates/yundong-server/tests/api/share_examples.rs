@@ -8,7 +8,7 @@ use yundong_testkit::TestServer;
 
 use crate::share::{png, upload};
 
-const PLACEHOLDER: &[u8] = include_bytes!("../../assets/package-thumb.png");
+const PLACEHOLDER: &[u8] = include_bytes!("../../../yundong-core/assets/package-thumb.png");
 
 /// WeChat's documented example, with the original id in place of its placeholder text `'小程序原始id'`, plus
 /// yundong's `appid` and `conversation_id` (WeChat's user picks the chat in a dialog).

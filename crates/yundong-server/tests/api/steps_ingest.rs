@@ -3,7 +3,11 @@
 
 use std::sync::Arc;
 
-use yundong_store::StepWrite;
+use yundong_store::{AppId, StepSource, StepWrite, UserId};
+
+const PHONE: StepSource = StepSource::Phone;
+/// A device app's wristband (the source's app need not exist for the store).
+const DEVICE: StepSource = StepSource::Device(AppId(7));
 use yundong_testkit::TestServer;
 
 use crate::support::cst_midnight;
@@ -31,7 +35,7 @@ async fn concurrent_uploads_are_all_acknowledged_and_stored() {
         let totals = s
             .state
             .store
-            .day_totals(user.user_id, today - 9 * 86_400, today)
+            .day_totals(UserId(user.user_id), today - 9 * 86_400, today)
             .await
             .unwrap();
         assert_eq!(totals.len(), 10);
@@ -45,7 +49,7 @@ async fn concurrent_uploads_are_all_acknowledged_and_stored() {
 #[tokio::test]
 async fn a_batch_keeps_arrival_order_and_reports_day_totals() {
     let s = TestServer::spawn().await;
-    let (a, b) = (s.user("a").await.user_id, s.user("b").await.user_id);
+    let (a, b) = (UserId(s.user("a").await.user_id), UserId(s.user("b").await.user_id));
     let day = cst_midnight(s.state.now());
     let w = |user_id, source, steps| StepWrite {
         user_id,
@@ -56,11 +60,16 @@ async fn a_batch_keeps_arrival_order_and_reports_day_totals() {
     let totals = s
         .state
         .store
-        .put_steps_batch(&[w(a, 0, 5000), w(a, 7, 8000), w(a, 0, 3000), w(b, 0, 10)])
+        .put_steps_batch(&[
+            w(a, PHONE, 5000),
+            w(a, DEVICE, 8000),
+            w(a, PHONE, 3000),
+            w(b, PHONE, 10),
+        ])
         .await
         .unwrap();
     assert_eq!(totals, vec![8000, 8000, 8000, 10]);
-    let totals = s.state.store.put_steps_batch(&[w(a, 7, 1000)]).await.unwrap();
+    let totals = s.state.store.put_steps_batch(&[w(a, DEVICE, 1000)]).await.unwrap();
     assert_eq!(
         totals,
         vec![3000],

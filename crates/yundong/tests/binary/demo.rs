@@ -17,7 +17,7 @@ async fn demo_seeds_users_friends_steps_and_a_working_app() {
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["users"], 300);
     let token = summary["tokens"][0][2].as_str().unwrap().to_owned();
-    let star = summary["tokens"][0][0].as_i64().unwrap();
+    let star = yundong_store::UserId(summary["tokens"][0][0].as_i64().unwrap());
 
     let store = yundong_store::Store::connect(&db).await.unwrap();
     let friends = store.friend_ids(star).await.unwrap();

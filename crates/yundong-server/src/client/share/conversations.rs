@@ -23,7 +23,7 @@ fn conversation(c: ConversationRow) -> Conversation {
             .members
             .into_iter()
             .map(|m| Member {
-                user_id: m.user_id,
+                user_id: m.user_id.0,
                 nickname: m.nickname,
             })
             .collect(),
@@ -37,7 +37,7 @@ fn card(m: ShareMessageRow) -> ShareCard {
     ShareCard {
         message_id: m.id,
         sender: Member {
-            user_id: m.sender_id,
+            user_id: m.sender_id.0,
             nickname: m.sender_nickname,
         },
         created_at: m.created_at,

@@ -26,10 +26,6 @@ use files::*;
 /// an answer naming its size. Everything else keeps the server's default limit.
 const UPLOAD_BODY_LIMIT: usize = MAX_IMAGE_BYTES + 64 * 1024;
 
-/// The thumbnail of a card whose `imagePath` is a code-package path (`/pages/thumb.png`): yundong holds no code
-/// package, so such a card shows this 200×160 PNG (5:4, a grey picture icon).
-pub const PACKAGE_THUMBNAIL: &[u8] = include_bytes!("../../../assets/package-thumb.png");
-
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload_file).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
