@@ -327,10 +327,10 @@ class Yundong {
   _killNow() {
     try {
       this._child.kill('SIGKILL');
+      this._removeDataDir();
     } catch {
-      // already gone
+      // already gone, or its files still held: nothing more to do at exit
     }
-    this._removeDataDir();
   }
 }
 
