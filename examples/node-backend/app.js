@@ -20,6 +20,8 @@ const { MiniApp } = require('node-easywechat');
 const SYSTEM_ERROR = -1;
 /** checksession's answer for a session_key WeChat no longer holds (expired after 3 idle days, or replaced). */
 const SESSION_GONE = 87009;
+/** The access token expired (42001) or is no longer valid (40001): fetch a new one and call again, once. */
+const TOKEN_STALE = [40001, 42001];
 const DAY = 86_400;
 
 /** node-easywechat keeps its access token in a cache; this one is in memory (its default writes files). */
@@ -87,19 +89,30 @@ function createApp(options = {}) {
     return wechat.getUtils().codeToSession(code);
   }
 
+  /**
+   * An API call with the access token node-easywechat caches. Its cache counts the token's 7,200 s on this machine's
+   * clock, so a token WeChat has already expired (42001) or replaced (40001) is refreshed and the call made again.
+   */
+  async function withToken(call) {
+    const attempt = async () => {
+      try {
+        return (await call(wechat.getClient())).toObject();
+      } catch (e) {
+        return { errcode: errcodeOf(e) ?? 'network' };
+      }
+    };
+    const res = await attempt();
+    if (!TOKEN_STALE.includes(res.errcode)) return res;
+    await wechat.getAccessToken().refresh();
+    return attempt();
+  }
+
   /** /wxa/checksession: false when WeChat no longer holds this session_key (87009). */
   async function sessionAlive(session) {
     const signature = createHmac('sha256', session.sessionKey).update('').digest('hex');
-    let res;
-    try {
-      res = (
-        await wechat.getClient().get('wxa/checksession', {
-          params: { openid: session.openid, signature, sig_method: 'hmac_sha256' },
-        })
-      ).toObject();
-    } catch (e) {
-      res = { errcode: errcodeOf(e) ?? 'network' };
-    }
+    const res = await withToken((client) =>
+      client.get('wxa/checksession', { params: { openid: session.openid, signature, sig_method: 'hmac_sha256' } })
+    );
     if (res.errcode === SESSION_GONE) return false;
     if (res.errcode) {
       const err = new Error('checksession failed');

@@ -90,6 +90,12 @@ test('a streak of check-ins across days', async () => {
     assert.equal(res.body.streak, day + 1, JSON.stringify(res.body));
     await yd.advanceClock(DAY); // tomorrow; the session is used every day, so it stays alive
   }
+  // The access token node-easywechat cached lives 7,200 s on WeChat's (here: yundong's) clock: each new day it was
+  // refused (42001) and fetched again.
+  const tokens = await yd.requests({ path: '/cgi-bin/token' });
+  assert.equal(tokens.length, 3, JSON.stringify(tokens.map((t) => t.errcode)));
+  const expired = await yd.requests({ path: '/wxa/checksession', errcode: 42001 });
+  assert.equal(expired.length, 2);
 });
 
 test('no check-in below the goal', async () => {
