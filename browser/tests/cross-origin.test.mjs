@@ -132,9 +132,10 @@ describe('wx from another origin (--cors-origin)', () => {
           title: '一起走',
           imagePath: '/pages/thumb.png',
           webpageUrl: 'www.qq.com',
+          withShareTicket: true,
           miniprogramType: 0,
           scene: 0,
-        }),
+        }).catch((failed) => failed),
       app.original_id
     );
     const picker = page.locator('[data-wx-dialog="chooseChat"]');
@@ -151,7 +152,7 @@ describe('wx from another origin (--cors-origin)', () => {
   test("the server's own /ui/wx.js loads as a classic script on the listed origin", async () => {
     const page = await phone();
     await page.goto(`${site.origin}/classic`);
-    await page.waitForSelector('body[data-ready="1"]');
+    await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
     await page.done();
   });
 
