@@ -6,7 +6,8 @@
 #   scripts/test-node.sh --test-name-pattern=reset      extra arguments go to `node --test` (both suites)
 #
 # Steps: the release binary (`cargo build --release -p yundong` into ${CARGO_TARGET_DIR:-target}, unless YUNDONG_BIN
-# names one); `npm ci` in node/ (typescript, pinned, for the types test) and in examples/node-backend/ (express,
+# names one); `npm ci` in node/test/ (typescript, pinned, for the types test; `yundong` from ..) and in
+# examples/node-backend/ (express,
 # node-easywechat, node-socialite, pinned; `yundong` from ../../node); node/test/*.test.* (each method against the
 # binary, CommonJS and ESM, the wx entry, the types, and pack.test.mjs: both packages packed, installed from the
 # tarballs with --offline into a temp project, the binary found without YUNDONG_BIN); then the example's tests.
@@ -38,7 +39,7 @@ npm_ci() {
     log "npm ci in ${1#"$ROOT"/}"
     (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
 }
-npm_ci "$ROOT/node"
+npm_ci "$ROOT/node/test"
 npm_ci "$ROOT/examples/node-backend"
 
 rc=0

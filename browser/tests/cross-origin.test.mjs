@@ -24,7 +24,7 @@ const WX_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'nod
 async function pageServer() {
   const site = {};
   const pages = {
-    '/': () => `<!doctype html><meta charset="utf-8"><title>H5</title><body><h1>步数挑战 H5</h1>
+    '/': () => `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>H5</title><body><h1>步数挑战 H5</h1>
 <script type="module">
   import wx from '/wx/index.mjs';
   window.pageWx = wx;
