@@ -65,6 +65,9 @@ pub struct Config {
     pub journal_client: bool,
     /// Quota clears per app per calendar month (`/cgi-bin/clear_quota` and `/v2` together; WeChat: 10) → 48006.
     pub quota_clears_per_month: i64,
+    /// Origins whose pages may call the client API and load `/ui/wx.js` (`--cors-origin`): serialized origins
+    /// (`http://localhost:5173`), or `*` for any (only with the shared clock). Empty: same origin only.
+    pub cors_origins: Vec<String>,
 }
 
 impl Config {
@@ -109,6 +112,7 @@ impl Default for Config {
             journal_max_age: 7 * 86_400,
             journal_client: false,
             quota_clears_per_month: 10,
+            cors_origins: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod admin_auth;
 pub mod client;
+pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod faults;
@@ -51,15 +52,20 @@ pub fn router(state: AppState) -> Router {
     if metrics.is_some() && state.config.metrics_on_main_listener {
         api = api.route("/metrics", axum::routing::get(metrics::metrics));
     }
+    let mut app = api
+        .merge(ui::routes())
+        .fallback(http::fallback)
+        .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            journal::layer::wechat,
+        ));
+    // Outside the journal: a preflight is answered here, never faulted or journaled.
+    if let Some(cors) = cors::Cors::new(&state.config.cors_origins) {
+        app = app.layer(axum::middleware::from_fn_with_state(cors, cors::layer));
+    }
     http::layers(
-        api.merge(ui::routes())
-            .fallback(http::fallback)
-            .method_not_allowed_fallback(http::method_not_allowed)
-            .layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                journal::layer::wechat,
-            ))
-            .with_state(state),
+        app.with_state(state),
         body_limit,
         metrics.map(metrics::http::MetricsLayer),
     )

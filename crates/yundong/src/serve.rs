@@ -54,6 +54,16 @@ pub struct ServeArgs {
     /// Apply this scenario file (YAML or JSON) before serving (idempotent: a restart applies it again harmlessly).
     #[arg(long, env = "YUNDONG_SCENARIO")]
     pub scenario: Option<std::path::PathBuf>,
+    /// Let pages served from ORIGIN (e.g. http://localhost:5173, an H5 build's dev server) call the client API and
+    /// load /ui/wx.js; repeatable, or comma-separated in the variable. `*` (any origin) only with --dev-clock or
+    /// --test-mode. The admin API, the WeChat-compatible API and the pages stay same-origin.
+    #[arg(
+        long = "cors-origin",
+        value_name = "ORIGIN",
+        env = "YUNDONG_CORS_ORIGIN",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
     /// Journal client API calls (/client/v1/…) too, not only the WeChat-compatible API.
     #[arg(long, env = "YUNDONG_JOURNAL_CLIENT")]
     pub journal_client: bool,
@@ -316,6 +326,12 @@ pub async fn run(args: ServeArgs, known: &[String]) -> Result<()> {
     if args.test_mode {
         println!("  test mode:  POST {base}/admin/v1/reset empties the deployment");
     }
+    if !state.config.cors_origins.is_empty() {
+        println!(
+            "  CORS:       the client API and /ui/wx.js answer pages from {}",
+            state.config.cors_origins.join(", ")
+        );
+    }
     if let Some(applied) = &scenario {
         println!(
             "  scenario:   {}",
@@ -335,6 +351,7 @@ pub(crate) fn config_from(args: &ServeArgs) -> Result<Config> {
     let Some(zone) = DayZone::parse(&args.utc_offset) else {
         bail!("--utc-offset must look like +08:00");
     };
+    yundong_server::cors::check_origins(&args.cors_origins, args.dev_clock || args.test_mode)?;
     Ok(config(args, zone, args.max_connections))
 }
 
@@ -366,6 +383,9 @@ fn config(args: &ServeArgs, day_zone: DayZone, max_connections: usize) -> Config
         metrics_on_main_listener: args.metrics_listen.is_none(),
         journal_size: i64::from(args.journal_size),
         journal_client: args.journal_client,
+        // Checked by `config_from` before the server starts; a value it refuses never gets here.
+        cors_origins: yundong_server::cors::check_origins(&args.cors_origins, args.dev_clock || args.test_mode)
+            .unwrap_or_default(),
         ..Config::default()
     }
 }

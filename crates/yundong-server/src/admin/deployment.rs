@@ -148,6 +148,9 @@ pub async fn reset(
         ));
     }
     let keep_apps = req.keep == Some(ResetKeep::Apps);
+    // Calls answered before the reset may still sit in this node's journal queue: store them first, so the reset
+    // removes them rather than the next test finding them (other nodes' queues: at most one batch interval).
+    state.journal.flush().await;
     let removed = state.store.reset(keep_apps).await?;
     // The fault rules went with the rest (Store::reset): every node's copy follows through the change feed.
     follow(&state).await?;

@@ -8,6 +8,7 @@ mod bad_input;
 mod cache_coherence;
 mod checkin;
 mod client_werun;
+mod cors;
 mod faults;
 mod hostile;
 mod journal;

@@ -248,3 +248,22 @@ async fn expiry_on_one_node_follows_the_clock_moved_through_another() {
     assert_eq!(errcode(&v), 0, "{v}");
     let _ = test_config();
 }
+
+/// A call answered just before a reset is still in the node's journal queue when the reset arrives; it must not land
+/// in the journal after the reset (the next test would find it). Found by examples/node-backend's tests.
+#[tokio::test]
+async fn a_call_journaled_just_before_a_reset_does_not_survive_it() {
+    let s = TestServer::spawn().await;
+    for _ in 0..5 {
+        let (_, v) = s
+            .get_json("/sns/jscode2session?appid=wx0000000000000000&secret=x&js_code=y&grant_type=authorization_code")
+            .await;
+        assert_ne!(errcode(&v), 0);
+        let (status, v) = reset(&s, json!({})).await;
+        assert_eq!(status, 200, "{v}");
+        // Longer than the journal writer's batch interval (20 ms): anything still queued would be stored by now.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (_, v) = s.http_get("/admin/v1/requests", Some(ADMIN_TOKEN)).await;
+        assert_eq!(v["requests"], json!([]), "{v}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Tests of the real `yundong` binary: started as a process, driven over HTTP, killed and restarted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cors;
 mod crash;
 mod demo;
 mod durable;
