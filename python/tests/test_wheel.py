@@ -36,7 +36,8 @@ def test_wheel_contents() -> None:
     for module in ("__init__.py", "__main__.py", "testing.py", "pytest_plugin.py", "py.typed"):
         assert f"yundong/{module}" in names, names
     entry_points = zipfile.ZipFile(WHEEL).read(f"yundong-{version}.dist-info/entry_points.txt").decode()
-    assert "[pytest11]" in entry_points and "yundong = yundong.pytest_plugin" in entry_points, entry_points
+    lines = [line.replace(" ", "") for line in entry_points.splitlines()]
+    assert lines[lines.index("[pytest11]") + 1] == "yundong=yundong.pytest_plugin", entry_points
 
 
 def test_wheel_installs_and_runs_without_rust(tmp_path: pathlib.Path) -> None:

@@ -29,7 +29,7 @@ def _candidates() -> list[str]:
     dirs.append(sysconfig.get_path("scripts"))
     # `pip install --user`: the user scheme's scripts directory.
     user_scheme = {"nt": "nt_user", "posix": "posix_user"}.get(os.name)
-    if sys.platform == "darwin" and sys._framework:  # type: ignore[attr-defined]
+    if sys.platform == "darwin" and getattr(sys, "_framework", None):
         user_scheme = "osx_framework_user"
     if user_scheme is not None:
         try:

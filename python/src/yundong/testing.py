@@ -31,7 +31,6 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
 import urllib.parse
 import weakref
 from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict, Union
@@ -208,7 +207,7 @@ class _Http:
             conn.close()
 
 
-def _stop_process(proc: subprocess.Popen, data_dir: Optional[str], http_: Optional[_Http]) -> None:
+def _stop_process(proc: "subprocess.Popen[str]", data_dir: Optional[str], http_: Optional[_Http]) -> None:
     """Stop the server (SIGTERM, then SIGKILL after 10 s) and remove its temporary directory. Idempotent."""
     if http_ is not None:
         http_.close()
@@ -313,10 +312,15 @@ class YundongServer:
         )
         self._reader.start()
         if not started.wait(startup_timeout) or not found:
+            if not found:  # its output ended: it is exiting
+                try:
+                    self._proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
             exited = self._proc.poll()
             self._finalizer()
             self._reader.join(timeout=2)
-            what = f"exited with status {exited}" if exited is not None else f"did not listen within {startup_timeout} s"
+            what = f"exited with status {exited}" if exited is not None else "did not start listening"
             raise ServerStartError(f"yundong serve {what}", self.log())
         #: The server's base URL without a trailing slash, e.g. ``http://127.0.0.1:40123``: give it to an SDK in
         #: place of ``https://api.weixin.qq.com``.
@@ -548,9 +552,9 @@ class YundongServer:
                 return out
             cursor = got[-1]["id"]
 
-    def clear_requests(self) -> int:
-        """Empty the request journal; the number of entries removed."""
-        return int(self.admin("DELETE", "/admin/v1/requests")["removed"])
+    def clear_requests(self) -> None:
+        """Empty the request journal (every call journaled so far, this server's queued ones included)."""
+        self.admin("DELETE", "/admin/v1/requests")
 
     def clock(self) -> Dict[str, int]:
         """The deployment's clock: ``{now, offset_seconds}`` (Unix seconds; offset from system time)."""
@@ -656,4 +660,4 @@ class YundongServer:
             answer = self.client(user, "POST", "/client/v1/werun/settings", body)
         else:
             answer = self.client(user, "GET", "/client/v1/werun/settings")
-        return answer["settings"]  # type: ignore[no-any-return]
+        return {"werun": answer["werun"], "join_ranking": answer["join_ranking"]}

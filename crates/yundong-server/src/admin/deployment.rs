@@ -148,6 +148,9 @@ pub async fn reset(
         ));
     }
     let keep_apps = req.keep == Some(ResetKeep::Apps);
+    // The calls this node answered before the reset are stored first, so the reset deletes them too: otherwise the
+    // writer would store them after it, and a test's journal would start with the previous test's calls.
+    state.journal.flush().await;
     let removed = state.store.reset(keep_apps).await?;
     // The fault rules went with the rest (Store::reset): every node's copy follows through the change feed.
     follow(&state).await?;
