@@ -151,3 +151,13 @@ def test_a_server_killed_under_the_test_gives_a_clear_error() -> None:
             yd.create_app("x")
     finally:
         yd.stop()
+
+
+def test_an_abandoned_server_is_stopped_when_collected() -> None:
+    import gc
+
+    yd = YundongServer()
+    proc = yd._proc
+    del yd
+    gc.collect()
+    assert proc.wait(timeout=15) is not None, "the finalizer stopped the server"

@@ -33,7 +33,7 @@ import tempfile
 import threading
 import urllib.parse
 import weakref
-from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict, Union
+from typing import IO, Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict, Union
 
 from yundong import BinaryNotFoundError, find_yundong_bin
 
@@ -229,6 +229,27 @@ def _stop_process(proc: "subprocess.Popen[str]", data_dir: Optional[str], http_:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def _read_output(
+    stream: Optional[IO[str]], lines: Deque[str], lock: threading.Lock, started: threading.Event, found: List[str]
+) -> None:
+    """Keep the server's output (a thread; it holds no reference to the YundongServer, which may then be collected
+    and its finalizer stop the server) and report the URL of its "serving on" line."""
+    assert stream is not None
+    try:
+        for line in stream:
+            with lock:
+                lines.append(line.rstrip("\n"))
+            if not started.is_set():
+                m = _BANNER.search(line)
+                if m:
+                    found.append(m.group(1))
+                    started.set()
+    except (OSError, ValueError):
+        pass
+    finally:
+        started.set()
+
+
 class YundongServer:
     """A yundong server of its own, started by the constructor and stopped by :meth:`stop` (or ``with``).
 
@@ -308,7 +329,10 @@ class YundongServer:
             raise ServerStartError(f"cannot run {self.binary}: {e}") from e
         self._finalizer = weakref.finalize(self, _stop_process, self._proc, self._data_dir, None)
         self._reader = threading.Thread(
-            target=self._read_output, args=(started, found), name="yundong-output", daemon=True
+            target=_read_output,
+            args=(self._proc.stdout, self._lines, self._lines_lock, started, found),
+            name="yundong-output",
+            daemon=True,
         )
         self._reader.start()
         if not started.wait(startup_timeout) or not found:
@@ -341,23 +365,6 @@ class YundongServer:
             raise ServerStartError(f"/healthz answered HTTP {status}: {body[:200]!r}", self.log())
 
     # ---- the process ------------------------------------------------------------------------------------------
-
-    def _read_output(self, started: threading.Event, found: List[str]) -> None:
-        stream = self._proc.stdout
-        assert stream is not None
-        try:
-            for line in stream:
-                with self._lines_lock:
-                    self._lines.append(line.rstrip("\n"))
-                if not started.is_set():
-                    m = _BANNER.search(line)
-                    if m:
-                        found.append(m.group(1))
-                        started.set()
-        except (OSError, ValueError):
-            pass
-        finally:
-            started.set()
 
     @property
     def pid(self) -> int:
