@@ -62,8 +62,12 @@ shopt -u nullglob
 WHEEL="${wheels[0]}"
 log "wheel: ${WHEEL#"$ROOT"/} ($(du -h "$WHEEL" | cut -f1))"
 
-# 3. Install it when it changed.
-sum="$(sha256sum "$WHEEL" | cut -d' ' -f1)"
+# 3. Install it when its contents changed: the wheel's RECORD lists a hash of every file (the zip's own bytes, and
+#    the SBOM maturin adds with a fresh serial number, differ from build to build).
+sum="$("$VENV/bin/python" -c 'import hashlib, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+record = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/RECORD"))).decode()
+print(hashlib.sha256("".join(l for l in record.splitlines(True) if "/sboms/" not in l).encode()).hexdigest())' "$WHEEL")"
 if [[ -f "$VENV/yundong-wheel.sha256" && "$(cat "$VENV/yundong-wheel.sha256")" == "$sum" ]] &&
     "$VENV/bin/python" -c 'import yundong.testing' 2>/dev/null; then
     log "installed wheel is current"
