@@ -148,8 +148,8 @@ pub async fn reset(
         ));
     }
     let keep_apps = req.keep == Some(ResetKeep::Apps);
-    // Calls answered before the reset may still sit in this node's journal queue: store them first, so the reset
-    // removes them rather than the next test finding them (other nodes' queues: at most one batch interval).
+    // The calls this node answered before the reset are stored first, so the reset deletes them too: otherwise the
+    // writer would store them after it, and a test's journal would start with the previous test's calls.
     state.journal.flush().await;
     let removed = state.store.reset(keep_apps).await?;
     // The fault rules went with the rest (Store::reset): every node's copy follows through the change feed.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use yundong_store::{JournalEntry, Store};
 
 use yundong_core::clock::Clock;
@@ -38,6 +38,8 @@ enum Msg {
 pub struct Journal {
     tx: Option<mpsc::Sender<Msg>>,
     dropped: Arc<AtomicU64>,
+    /// Cuts the writer's gathering pause short when a flush is waiting (a reset or a journal read must not pay it).
+    wake: Arc<Notify>,
 }
 
 impl Journal {
@@ -47,13 +49,16 @@ impl Journal {
             return Journal {
                 tx: None,
                 dropped: Arc::default(),
+                wake: Arc::default(),
             };
         }
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(store, clock, size, max_age, rx));
+        let wake = Arc::new(Notify::new());
+        tokio::spawn(run(store, clock, size, max_age, rx, wake.clone()));
         Journal {
             tx: Some(tx),
             dropped: Arc::default(),
+            wake,
         }
     }
 
@@ -82,22 +87,26 @@ impl Journal {
         let Some(tx) = &self.tx else { return };
         let (ack, done) = oneshot::channel();
         if tx.send(Msg::Flush(ack)).await.is_ok() {
+            self.wake.notify_one();
             let _ = done.await;
         }
     }
 }
 
-async fn run(store: Store, clock: Arc<Clock>, size: i64, max_age: i64, mut rx: mpsc::Receiver<Msg>) {
+async fn run(store: Store, clock: Arc<Clock>, size: i64, max_age: i64, mut rx: mpsc::Receiver<Msg>, wake: Arc<Notify>) {
     let mut batch: Vec<JournalEntry> = Vec::with_capacity(BATCH);
     let mut acks: Vec<oneshot::Sender<()>> = Vec::new();
     let mut last_prune = Instant::now();
     let mut since_prune: i64 = 0;
     while let Some(first) = rx.recv().await {
         // Under load, let a batch gather for a moment: fewer, larger transactions hold the (SQLite: single) writer
-        // for less time in all. A flush waits at most this long; a flush with nothing queued before it (a reset
-        // between tests) does not wait at all.
+        // for less time in all. A flush does not wait for it: when a flush comes first, everything queued before it
+        // is stored already, and a flush queued during the pause ends the pause.
         if matches!(first, Msg::Entry(_)) && rx.len() < BATCH / 4 {
-            tokio::time::sleep(GATHER).await;
+            tokio::select! {
+                () = tokio::time::sleep(GATHER) => {}
+                () = wake.notified() => {}
+            }
         }
         let mut next = Some(first);
         while let Some(msg) = next.take() {
