@@ -156,6 +156,30 @@ const MEMBERS_SQL: &str = "SELECT cm.conversation_id, u.id AS user_id, u.nicknam
     WHERE mine.user_id = $1 AND mine.conversation_id BETWEEN $2 AND $3
     ORDER BY cm.conversation_id, u.id";
 
+/// The card's row, inside the caller's transaction; its id.
+async fn insert_share_message(conn: &mut sqlx::AnyConnection, m: &NewShareMessage<'_>) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO share_messages (conversation_id, sender_id, share_app_id, app_id, path, title, description,
+             image_name, webpage_url, with_share_ticket, miniprogram_type, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(m.conversation_id)
+    .bind(m.sender_id)
+    .bind(m.share_app_id)
+    .bind(m.app_id)
+    .bind(m.path)
+    .bind(m.title)
+    .bind(m.description)
+    .bind(m.image_name)
+    .bind(m.webpage_url)
+    .bind(flag(m.with_share_ticket))
+    .bind(m.miniprogram_type)
+    .bind(m.created_at)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
 impl Store {
     /// The app with this original id (`gh_…`), the name a card gives the mini program it opens.
     pub async fn app_by_original_id(&self, original_id: &str) -> Result<Option<AppRow>> {
@@ -404,27 +428,9 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(None);
             }
-            let row = sqlx::query(
-                "INSERT INTO share_messages (conversation_id, sender_id, share_app_id, app_id, path, title, description,
-                     image_name, webpage_url, with_share_ticket, miniprogram_type, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-            )
-            .bind(m.conversation_id)
-            .bind(m.sender_id)
-            .bind(m.share_app_id)
-            .bind(m.app_id)
-            .bind(m.path)
-            .bind(m.title)
-            .bind(m.description)
-            .bind(m.image_name)
-            .bind(m.webpage_url)
-            .bind(flag(m.with_share_ticket))
-            .bind(m.miniprogram_type)
-            .bind(m.created_at)
-            .fetch_one(&mut *tx)
-            .await?;
+            let id = insert_share_message(&mut tx, m).await?;
             tx.commit().await?;
-            Ok(Some(row.try_get("id")?))
+            Ok(Some(id))
         })
     }
 
@@ -454,27 +460,9 @@ impl Store {
             .bind(file.expires_at)
             .execute(&mut *tx)
             .await?;
-            let row = sqlx::query(
-                "INSERT INTO share_messages (conversation_id, sender_id, share_app_id, app_id, path, title, description,
-                     image_name, webpage_url, with_share_ticket, miniprogram_type, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-            )
-            .bind(m.conversation_id)
-            .bind(m.sender_id)
-            .bind(m.share_app_id)
-            .bind(m.app_id)
-            .bind(m.path)
-            .bind(m.title)
-            .bind(m.description)
-            .bind(m.image_name)
-            .bind(m.webpage_url)
-            .bind(flag(m.with_share_ticket))
-            .bind(m.miniprogram_type)
-            .bind(m.created_at)
-            .fetch_one(&mut *tx)
-            .await?;
+            let id = insert_share_message(&mut tx, m).await?;
             tx.commit().await?;
-            Ok(row.try_get("id")?)
+            Ok(id)
         })
     }
 
