@@ -25,7 +25,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 pub use accounts::{AppRow, NewApp, UserRow};
 pub use auth::{ExchangeError, ExchangeRequest, Exchanged, Gate, SESSION_TOUCH_STEP, SessionRow, TokenRow};
@@ -34,6 +34,9 @@ pub use changes::{Changes, EVERYONE, FeedReader};
 pub use devices::DeviceBindingRow;
 pub use durable::Quota;
 use durable::durably;
+
+/// A PostgreSQL connection idle at least this long is pinged before use (see [`Store::connect_unmigrated`]).
+const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 pub use faults::{FAULTS_KEY, FaultRow, NewFault};
 pub use journal::{JournalEntry, JournalFilter, JournalRow};
 pub use keys::{AppId, UserId};
@@ -133,6 +136,27 @@ impl Store {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
+                    // sqlx pings a connection before every acquire by default: one more round trip per statement
+                    // (a ranking's ten-row refresh took 0.7 ms instead of 0.3). Only a connection idle long enough
+                    // to have been cut (a restart, a proxy's idle timeout) is pinged; one that broke while busy
+                    // fails its statement, and the pool replaces it.
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= PING_AFTER_IDLE {
+                                conn.ping().await?;
+                            }
+                            Ok(true)
+                        })
+                    })
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            // Every statement here is short; JIT compilation (triggered by estimated cost, e.g. a
+                            // first ranking load of 10,000 friends) spent 180 ms compiling a statement that ran 80.
+                            conn.execute("SET jit = off").await?;
+                            Ok(())
+                        })
+                    })
                     .connect_with(options)
                     .await?;
                 (pool.clone(), pool)
