@@ -10,7 +10,10 @@
 # same run; the table gives req/s, the ratio to /healthz, p50 and p99. Goal: p99 <= 10 ms, >= 0.5x /healthz.
 #
 # Env: DURATION (seconds, default 20), CONNECTIONS (64), USERS (100000), TOKENS (2000 users drawn from),
-#      SESSIONS (users who log in to the demo app for getWeRunData, default 300), YUNDONG_BIN, YUNDONG_BENCH_POSTGRES.
+#      SESSIONS (users who log in to the demo app for getWeRunData, default 300), YUNDONG_BIN, YUNDONG_BENCH_POSTGRES,
+#      SEEDED (a directory: the seed's answer is kept there, with SQLite's database or the name of a PostgreSQL one
+#      kept, yd_peak_kept_USERS, and reused by later runs; the runs' uploads and logins stay in it), PERF (a file: record the server with `perf record -g` during the
+#      mixed case).
 # The server is pinned to CPU 0 and wrk to CPU 1 (taskset), as in run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -52,17 +55,32 @@ measure() {
 
 bench_backend() {
     local backend="$1" db
-    if [ "$backend" = sqlite ]; then
+    local kept=""
+    if [ "$backend" = sqlite ] && [ -n "${SEEDED:-}" ]; then
+        mkdir -p "$SEEDED"; kept="$SEEDED/peak-$USERS"
+        db="sqlite:$kept.sqlite?mode=rwc"
+    elif [ "$backend" = sqlite ]; then
         db="sqlite:$WORK/peak.sqlite?mode=rwc"
+    elif [ -n "${SEEDED:-}" ]; then
+        mkdir -p "$SEEDED"; kept="$SEEDED/peak-pg-$USERS"
+        local name="yd_peak_kept_$USERS"
+        [ -s "$kept.json" ] || { psql "$PG" -qc "DROP DATABASE IF EXISTS $name" >/dev/null; psql "$PG" -qc "CREATE DATABASE $name" >/dev/null; }
+        db="${PG%/*}/$name"
     else
         local name="yd_peak_$(date +%s)"
         psql "$PG" -qc "CREATE DATABASE $name" >/dev/null
         db="${PG%/*}/$name"
     fi
-    echo "seeding $USERS demo users (realistic degrees) on $backend..." >&2
     local t0=$SECONDS seed
-    seed=$("$BIN" demo --users "$USERS" --degrees realistic --tokens "$TOKENS" --json --database "$db")
-    echo "seeded in $((SECONDS - t0)) s" >&2
+    if [ -n "$kept" ] && [ -s "$kept.json" ]; then
+        echo "reusing the seeded database $kept.sqlite" >&2
+        seed=$(cat "$kept.json")
+    else
+        echo "seeding $USERS demo users (realistic degrees) on $backend..." >&2
+        seed=$("$BIN" demo --users "$USERS" --degrees realistic --tokens "$TOKENS" --json --database "$db")
+        echo "seeded in $((SECONDS - t0)) s" >&2
+        if [ -n "$kept" ]; then echo "$seed" >"$kept.json"; fi
+    fi
     jq -r '.tokens[][2]' <<<"$seed" >"$WORK/tokens"
     local appid secret; appid=$(jq -r .appid <<<"$seed"); secret=$(jq -r .secret <<<"$seed")
     local port; port=$(free_port)
@@ -105,7 +123,10 @@ LUA
     } >"$WORK/peak.lua"
     local h p h2
     h=$(measure "" /healthz)
+    local perf_pid=""
+    if [ -n "${PERF:-}" ]; then perf record -g -o "$PERF" -p "$SERVER_PID" -- sleep "$DURATION" 2>/dev/null & perf_pid=$!; fi
     p=$(measure "$WORK/peak.lua" /)
+    if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
     h2=$(measure "" /healthz)
     local rss; rss=$(awk '/VmRSS/ {print $2/1024 " MB"}' "/proc/$SERVER_PID/status" 2>/dev/null || echo "?")
     local base_rps; base_rps=$(awk -v a="${h%% *}" -v b="${h2%% *}" 'BEGIN {print (a+b)/2}')
@@ -119,7 +140,7 @@ LUA
     done
     curl -sf "$BASE/metrics" -H "Authorization: Bearer $ADMIN" 2>/dev/null | grep -E '^yundong_(cache|ranking_index)' | head -20 || true
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-    if [ "$backend" = postgres ]; then psql "$PG" -qc "DROP DATABASE IF EXISTS ${db##*/}" >/dev/null; fi
+    if [ "$backend" = postgres ] && [ -z "$kept" ]; then psql "$PG" -qc "DROP DATABASE IF EXISTS ${db##*/}" >/dev/null; fi
 }
 
 case "$which" in

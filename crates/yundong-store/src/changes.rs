@@ -8,7 +8,7 @@
 //! above it may commit later, so the next read takes every event from the horizon on. Events can be read twice, never
 //! missed; applying one twice only costs a reload.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{AnyConnection, Row};
 
@@ -37,6 +37,16 @@ struct Event {
     user_id: UserId,
     /// PostgreSQL: the writing transaction's id (an event is read again while its xid is at or above the horizon).
     xid: Option<u64>,
+    /// A step write's (day, new steps) for its source (migration 0010); `None` for every other event.
+    value: Option<(i64, i64)>,
+}
+
+/// A step write as the feed reports it: `user_id`'s steps of `day` from one source are now `steps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepValue {
+    pub user_id: UserId,
+    pub day: i64,
+    pub steps: i64,
 }
 
 /// One read of the feed, as the engine returned it.
@@ -56,6 +66,9 @@ pub struct Changes {
     /// The users concerned (with repeats; [`EVERYONE`] for a bulk change). Empty on a reader's first read, which
     /// only finds its position.
     pub users: Vec<UserId>,
+    /// The step values written, in feed order, of the users all of whose events in this read are step writes (so
+    /// these values are everything that changed about them); a subset of `users`.
+    pub values: Vec<StepValue>,
     /// The highest event id at the time of the read, for pruning.
     pub top_id: i64,
 }
@@ -70,7 +83,7 @@ impl Cursor {
     }
 }
 
-/// `id:user[:xid]` items separated by commas.
+/// `id:user[:xid][/day/steps]` items separated by commas.
 fn parse_events(text: Option<String>) -> Result<Vec<Event>> {
     let bad = || StoreError::Invalid("unreadable change feed");
     text.as_deref()
@@ -78,11 +91,24 @@ fn parse_events(text: Option<String>) -> Result<Vec<Event>> {
         .split(',')
         .filter(|t| !t.is_empty())
         .map(|item| {
+            let (item, value) = match item.split_once('/') {
+                Some((head, v)) => {
+                    let (day, steps) = v.split_once('/').ok_or_else(bad)?;
+                    let int = |t: &str| t.parse::<i64>().map_err(|_| bad());
+                    (head, Some((int(day)?, int(steps)?)))
+                }
+                None => (item, None),
+            };
             let mut parts = item.split(':');
             let id = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
             let user_id = UserId(parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?);
             let xid = parts.next().map(|p| p.parse().map_err(|_| bad())).transpose()?;
-            Ok(Event { id, user_id, xid })
+            Ok(Event {
+                id,
+                user_id,
+                xid,
+                value,
+            })
         })
         .collect()
 }
@@ -115,21 +141,35 @@ impl FeedReader {
         };
         let first = self.cursor == Cursor::Start;
         let seen = &mut self.seen;
-        let mut users: Vec<UserId> = read
+        let mut fresh: Vec<&Event> = read
             .events
             .iter()
             .filter(|e| e.xid.is_none_or(|xid| seen.insert(e.id, xid).is_none()))
-            .map(|e| e.user_id)
             .collect();
         if first {
-            users.clear();
+            fresh.clear();
         }
+        fresh.sort_unstable_by_key(|e| e.id);
+        let users: Vec<UserId> = fresh.iter().map(|e| e.user_id).collect();
+        let unvalued: HashSet<UserId> = fresh.iter().filter(|e| e.value.is_none()).map(|e| e.user_id).collect();
+        let values: Vec<StepValue> = fresh
+            .iter()
+            .filter(|e| !unvalued.contains(&e.user_id))
+            .filter_map(|e| {
+                e.value.map(|(day, steps)| StepValue {
+                    user_id: e.user_id,
+                    day,
+                    steps,
+                })
+            })
+            .collect();
         if let Some(horizon) = read.cursor.horizon() {
             seen.retain(|_, xid| *xid >= horizon);
         }
         self.cursor = read.cursor;
         Ok(Changes {
             users,
+            values,
             top_id: read.top_id,
         })
     }
@@ -145,7 +185,8 @@ async fn read_on(db: &mut AnyConnection, backend: Backend, cursor: &Cursor) -> R
             // One statement, so the top and the list come from one snapshot.
             let row = sqlx::query(
                 "SELECT (SELECT COALESCE(MAX(id), 0) FROM cache_events) AS top,
-                        (SELECT group_concat(id || ':' || user_id) FROM cache_events WHERE id > $1) AS events",
+                        (SELECT group_concat(id || ':' || user_id || COALESCE('/' || day || '/' || steps, ''))
+                         FROM cache_events WHERE id > $1) AS events",
             )
             .bind(after)
             .fetch_one(db)
@@ -167,7 +208,9 @@ async fn read_on(db: &mut AnyConnection, backend: Backend, cursor: &Cursor) -> R
                 "SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS horizon,
                         (SELECT COALESCE(MAX(id), 0) FROM cache_events) AS top,
                         (SELECT string_agg(CAST(id AS TEXT) || ':' || CAST(user_id AS TEXT) || ':' ||
-                                           CAST(xid AS TEXT), ',')
+                                           CAST(xid AS TEXT) ||
+                                           COALESCE('/' || CAST(day AS TEXT) || '/' || CAST(steps AS TEXT), ''),
+                                           ',' ORDER BY id)
                          FROM cache_events
                          WHERE xid >= COALESCE(CAST($1 AS xid8), pg_snapshot_xmin(pg_current_snapshot())))
                         AS events",

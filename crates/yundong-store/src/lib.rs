@@ -30,7 +30,7 @@ use sqlx::{AnyPool, Connection, Executor};
 pub use accounts::{AppRow, NewApp, UserRow};
 pub use auth::{ExchangeError, ExchangeRequest, Exchanged, Gate, SESSION_TOUCH_STEP, SessionRow, TokenRow};
 pub use bulk::{BulkTable, Val};
-pub use changes::{Changes, EVERYONE, FeedReader};
+pub use changes::{Changes, EVERYONE, FeedReader, StepValue};
 pub use devices::DeviceBindingRow;
 pub use durable::Quota;
 use durable::durably;

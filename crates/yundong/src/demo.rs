@@ -298,6 +298,7 @@ pub async fn seed_with(
         start = end + 1;
     }
     store.reseat_ids().await?;
+    store.refresh_statistics().await?;
     let chats = seed_chats(store, app_id, first, last, now).await?;
     Ok(DemoSummary {
         appid: app.appid,

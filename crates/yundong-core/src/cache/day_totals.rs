@@ -7,6 +7,12 @@
 //! that user's row (shared by every viewer), not a recompute of every ranking the user is on. A viewer's side depends
 //! on the viewer alone (friendship, hiding and like writes all name both users).
 //!
+//! Step writes, the writes that never stop, cost no reload at all: the feed carries the value each one wrote
+//! (migration 0010), and [`DayTotals::apply_values`] brings a held row up to the read's tick in place when the value
+//! is at or above the day total it holds (a source's new count at or above the highest is the new highest). A lower
+//! value (a source that is not the highest, or a count that went down), or any other change in the same read,
+//! leaves the row to be read again.
+//!
 //! Bounds: at most [`MAX_DAYS`] days, [`MAX_ROWS`] rows over all days (past it the oldest day, then everything, is
 //! dropped) and [`VIEWER_BUDGET`] bytes of viewers' sides (past it they are all dropped). Dropped data reloads on use.
 
@@ -15,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use yundong_proto::sport::SportRecord;
-use yundong_store::{Store, StoreError, UserDayRow, UserId, ViewerDay};
+use yundong_store::{StepValue, Store, StoreError, UserDayRow, UserId, ViewerDay};
 
 use super::{Feed, Stamp};
 
@@ -65,6 +71,7 @@ pub struct DayTotals {
     viewers: Mutex<Viewers>,
     rows_loaded: AtomicU64,
     rows_reused: AtomicU64,
+    rows_patched: AtomicU64,
     viewers_loaded: AtomicU64,
 }
 
@@ -75,6 +82,8 @@ pub struct DayTotalsCounts {
     pub rows_loaded: u64,
     /// User rows served from memory.
     pub rows_reused: u64,
+    /// Held rows brought up to date from a step value the feed carried, without a read.
+    pub rows_patched: u64,
     pub viewers_loaded: u64,
     pub rows: usize,
     pub viewers: usize,
@@ -144,20 +153,19 @@ impl DayTotals {
         let map = self.day_map(day);
         let mut out: Vec<Option<Arc<UserDay>>> = Vec::with_capacity(ids.len());
         let mut stale: Vec<usize> = Vec::new();
-        {
+        // The feed's lock before the map's: the order [`DayTotals::apply_values`] takes them in.
+        feed.holds_each(|holds| {
             let m = map.read().unwrap_or_else(|e| e.into_inner());
-            feed.holds_each(|holds| {
-                for (i, id) in ids.iter().enumerate() {
-                    match m.get(id) {
-                        Some(h) if holds(h.stamp, *id) => out.push(h.row.clone()),
-                        _ => {
-                            out.push(None);
-                            stale.push(i);
-                        }
+            for (i, id) in ids.iter().enumerate() {
+                match m.get(id) {
+                    Some(h) if holds(h.stamp, *id) => out.push(h.row.clone()),
+                    _ => {
+                        out.push(None);
+                        stale.push(i);
                     }
                 }
-            });
-        }
+            }
+        });
         let reused = (ids.len() - stale.len()) as u64;
         self.rows_reused.fetch_add(reused, Ordering::Relaxed);
         if stale.is_empty() {
@@ -190,6 +198,39 @@ impl DayTotals {
             }
         }
         Ok(out)
+    }
+
+    /// Bring held rows up to `tick` from a feed read's step values ([`Feed::on_values`]; called with the feed's lock
+    /// held, before the users' ticks move). A row is patched when it held before the read (`held`) and the value is
+    /// at or above its day total; otherwise it is marked for a read.
+    pub fn apply_values(&self, tick: Stamp, values: &[StepValue], held: &dyn Fn(Stamp, UserId) -> bool) {
+        let mut patched = 0;
+        for v in values {
+            let map = {
+                let d = self.days.lock().unwrap_or_else(|e| e.into_inner());
+                match d.days.get(&v.day) {
+                    Some(m) => m.clone(),
+                    None => continue,
+                }
+            };
+            let mut m = map.write().unwrap_or_else(|e| e.into_inner());
+            let Some(h) = m.get_mut(&v.user_id) else { continue };
+            match &h.row {
+                // `tick` is this read's: a second value of the user in the same read finds the row patched already.
+                Some(row) if (h.stamp == tick || held(h.stamp, v.user_id)) && v.steps >= row.steps => {
+                    h.row = Some(Arc::new(UserDay {
+                        nickname: row.nickname.clone(),
+                        checkin: row.checkin,
+                        steps: v.steps,
+                        ..**row
+                    }));
+                    h.stamp = tick;
+                    patched += 1;
+                }
+                _ => h.stamp = Stamp::VOID,
+            }
+        }
+        self.rows_patched.fetch_add(patched, Ordering::Relaxed);
     }
 
     /// `viewer`'s side of `day`, true as of the caller's last [`Feed::sync`].
@@ -233,6 +274,7 @@ impl DayTotals {
         DayTotalsCounts {
             rows_loaded: self.rows_loaded.load(Ordering::Relaxed),
             rows_reused: self.rows_reused.load(Ordering::Relaxed),
+            rows_patched: self.rows_patched.load(Ordering::Relaxed),
             viewers_loaded: self.viewers_loaded.load(Ordering::Relaxed),
             rows: self.total_rows(),
             viewers: self.viewers.lock().map_or(0, |v| v.0.len()),

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use yundong_store::{CLOCK_KEY, EVERYONE, FeedReader, Store, StoreError, UserId};
+use yundong_store::{CLOCK_KEY, EVERYONE, FeedReader, StepValue, Store, StoreError, UserId};
 
 use crate::clock::Clock;
 
@@ -36,6 +36,11 @@ tokio::task_local! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Stamp(u64);
 
+impl Stamp {
+    /// A stamp nothing holds at once its user has a change (every applied change has a later tick).
+    pub const VOID: Stamp = Stamp(0);
+}
+
 struct Position {
     reader: FeedReader,
     last_read: Option<Instant>,
@@ -43,8 +48,13 @@ struct Position {
     samples: VecDeque<(Instant, i64)>,
 }
 
+/// Told of a read's step values as the read is applied (see [`Feed::on_values`]): the read's tick, the values, and
+/// whether an answer stamped at a given stamp and depending on one user held *before* the read.
+pub type OnValues = dyn Fn(Stamp, &[StepValue], &dyn Fn(Stamp, UserId) -> bool) + Send + Sync;
+
 pub struct Feed {
     store: Store,
+    on_values: std::sync::OnceLock<std::sync::Arc<OnValues>>,
     /// A node that has not read the feed for this long forgets everything it holds: events it missed may be pruned.
     max_gap: Duration,
     /// Events are pruned once they are this old (measured by the node that prunes, from when it saw them as the top).
@@ -123,6 +133,7 @@ impl Feed {
         let reader = store.feed_reader();
         Feed {
             store,
+            on_values: std::sync::OnceLock::new(),
             max_gap,
             retain,
             position: tokio::sync::Mutex::new(Position {
@@ -143,6 +154,13 @@ impl Feed {
     /// Keep `clock`'s offset equal to the deployment's (see the `clock` field).
     pub fn follow_clock(&self, clock: std::sync::Arc<Clock>) {
         let _ = self.clock.set(clock);
+    }
+
+    /// Have `hook` told of every read's step values, under the lock that orders reads and checks, before the users'
+    /// ticks move (so the holder of per-user copies can bring them up to the read's tick instead of reading them
+    /// again). Set once.
+    pub fn on_values(&self, hook: std::sync::Arc<OnValues>) {
+        let _ = self.on_values.set(hook);
     }
 
     /// Whether this node follows the deployment's clock (then every request syncs with the feed on arrival).
@@ -225,7 +243,7 @@ impl Feed {
         {
             clock.set_offset(self.store.clock_offset().await?);
         }
-        self.apply(&changes.users, stale);
+        self.apply(&changes.users, &changes.values, stale);
         pos.last_read = Some(started);
         self.note_top(pos, started, changes.top_id);
         self.applied.store(n, Ordering::Release);
@@ -278,7 +296,7 @@ impl Feed {
         }
     }
 
-    fn apply(&self, users: &[UserId], stale: bool) {
+    fn apply(&self, users: &[UserId], values: &[StepValue], stale: bool) {
         if users.is_empty() && !stale {
             return;
         }
@@ -292,6 +310,14 @@ impl Feed {
         }
         t.now += 1;
         let tick = t.now;
+        if !values.is_empty()
+            && let Some(hook) = self.on_values.get()
+        {
+            let before = &*t;
+            hook(Stamp(tick), values, &|stamp: Stamp, user: UserId| {
+                before.holds(stamp.0, &[user])
+            });
+        }
         for &u in users {
             t.users.insert(u, tick);
         }

@@ -166,16 +166,24 @@ pub struct Caches {
     pub rankings: Rankings,
     pub gates: Gates,
     /// The per-user ranking inputs rankings are built from on a miss.
-    pub day_totals: day_totals::DayTotals,
+    pub day_totals: Arc<day_totals::DayTotals>,
 }
 
 impl Caches {
     pub fn new(store: Store, config: &Config) -> Self {
+        let feed = Feed::new(store, config.feed_max_gap, config.feed_retain);
+        let day_totals = Arc::new(day_totals::DayTotals::new());
+        let index = Arc::downgrade(&day_totals);
+        feed.on_values(Arc::new(move |tick, values, held| {
+            if let Some(index) = index.upgrade() {
+                index.apply_values(tick, values, held);
+            }
+        }));
         Caches {
-            feed: Feed::new(store, config.feed_max_gap, config.feed_retain),
+            feed,
             rankings: Entries::new(64 << 20),
             gates: Entries::new(32 << 20),
-            day_totals: day_totals::DayTotals::new(),
+            day_totals,
         }
     }
 }

@@ -290,3 +290,73 @@ async fn a_page_at_ten_thousand_friends_stays_under_16_kb() {
     assert!(bytes.len() < 16 * 1024, "default page: {} bytes", bytes.len());
     assert_pages_match(&s, &viewer, 200, "10,000 friends").await;
 }
+
+/// Step writes reach another node's held rows as the values the change feed carries (migration 0010): a rise is
+/// applied in place without reading the row again; a fall, a second source below the highest, or another change of
+/// the same user in the same read makes the node read the row. Every page still equals the SQL reference.
+#[tokio::test]
+async fn step_values_in_the_feed_update_held_rows_without_a_read() {
+    let a = TestServer::spawn().await;
+    let b = a.spawn_node().await;
+    let viewer = a.user("viewer").await;
+    let ids = bulk_friends(&a, viewer.user_id, BULK, 300).await;
+    write_steps(&a, &ids, 0).await;
+    assert_pages_match(&b, &viewer, 200, "start").await;
+    let store = &a.state.store;
+    let day = today(&a);
+    let app = a.app().await;
+    let device = StepSource::Device(store.app_by_appid(&app.appid).await.unwrap().unwrap().id);
+    let put = |user: i64, source: StepSource, steps: i64| StepWrite {
+        user_id: UserId(user),
+        day,
+        source,
+        steps,
+    };
+    let index = || b.state.cache.day_totals.stats();
+
+    let before = index();
+    let rises: Vec<StepWrite> = ids[..40]
+        .iter()
+        .map(|&u| put(u, StepSource::Phone, 30_000 + u % 7))
+        .collect();
+    store.put_steps_batch(&rises).await.unwrap();
+    assert_pages_match(&b, &viewer, 200, "rises").await;
+    let after = index();
+    assert_eq!(after.rows_loaded, before.rows_loaded, "rises read nothing: {after:?}");
+    assert!(after.rows_patched >= before.rows_patched + 40, "{after:?}");
+
+    // A device source below the phone's total leaves the total where it is: the node must not take the lower value.
+    let before = index();
+    let lower: Vec<StepWrite> = ids[..10].iter().map(|&u| put(u, device, 100)).collect();
+    store.put_steps_batch(&lower).await.unwrap();
+    assert_pages_match(&b, &viewer, 200, "a lower second source").await;
+    assert!(index().rows_loaded >= before.rows_loaded + 10, "{:?}", index());
+
+    // A device source above the phone's total is the new total, read from the feed again.
+    let higher: Vec<StepWrite> = ids[..10].iter().map(|&u| put(u, device, 50_000 + u % 3)).collect();
+    store.put_steps_batch(&higher).await.unwrap();
+    assert_pages_match(&b, &viewer, 200, "a higher second source").await;
+
+    // The phone falls below the device: the total stays the device's. Then both fall.
+    let falls: Vec<StepWrite> = ids[..10].iter().map(|&u| put(u, StepSource::Phone, 10)).collect();
+    store.put_steps_batch(&falls).await.unwrap();
+    assert_pages_match(&b, &viewer, 200, "the phone falls").await;
+    let falls: Vec<StepWrite> = ids[..10].iter().map(|&u| put(u, device, 20)).collect();
+    store.put_steps_batch(&falls).await.unwrap();
+    assert_pages_match(&b, &viewer, 200, "both fall").await;
+
+    // A rise and a like of the same user land in one read of the feed: the like count must not be lost.
+    let target = UserId(ids[100]);
+    store
+        .put_steps_batch(&[put(ids[100], StepSource::Phone, 60_000)])
+        .await
+        .unwrap();
+    store
+        .set_like(UserId(viewer.user_id), target, day, Some(true), a.state.now())
+        .await
+        .unwrap();
+    assert_pages_match(&b, &viewer, 200, "a rise and a like in one read").await;
+    let (_, page) = get(&b, &viewer, "?limit=1").await;
+    assert_eq!(page["ranking"][0]["user_id"], target.0, "{page}");
+    assert_eq!(page["ranking"][0]["likes"], 1, "{page}");
+}

@@ -37,6 +37,21 @@ async fn demo_seeds_users_friends_steps_and_a_working_app() {
         "{totals:?}"
     );
 
+    if yundong_testkit::on_postgres() {
+        // The planner has statistics for what was just loaded (Store::refresh_statistics), not only once autovacuum
+        // gets to it.
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&db).await.unwrap();
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM pg_stat_user_tables
+             WHERE relname IN ('users', 'friendships', 'daily_steps') AND last_analyze IS NOT NULL",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(sqlx::Row::get::<i64, _>(&row, "n"), 3, "demo leaves fresh statistics");
+    }
+
     // The server serves it: the printed token signs in, the demo app logs in, and new users get fresh ids.
     let server = Server::start(&db, &[]);
     let http = reqwest::Client::new();
