@@ -52,7 +52,8 @@ struct Held {
 
 /// A viewer's side of one day.
 pub struct ViewerSide {
-    stamp: Stamp,
+    /// A [`Stamp`]; moved forward in place when only the viewer's step count changed (see `apply_values`).
+    stamp: AtomicU64,
     pub side: ViewerDay,
 }
 
@@ -231,6 +232,26 @@ impl DayTotals {
             }
         }
         self.rows_patched.fetch_add(patched, Ordering::Relaxed);
+        // A viewer's side (friends, likes given) does not depend on steps: a viewer whose only changes are step
+        // counts keeps it, carried forward to this tick if it held before the read.
+        let v = self.viewers.lock().unwrap_or_else(|e| e.into_inner());
+        if v.0.is_empty() {
+            return;
+        }
+        let days: Vec<i64> = self.days.lock().map_or_else(|_| Vec::new(), |d| d.days.keys().copied().collect());
+        let mut users: Vec<UserId> = values.iter().map(|v| v.user_id).collect();
+        users.sort_unstable();
+        users.dedup();
+        for user in users {
+            for &day in &days {
+                if let Some(side) = v.0.get(&(user, day)) {
+                    let stamp = Stamp::from_raw(side.stamp.load(Ordering::Acquire));
+                    if stamp == tick || held(stamp, user) {
+                        side.stamp.store(tick.raw(), Ordering::Release);
+                    }
+                }
+            }
+        }
     }
 
     /// `viewer`'s side of `day`, true as of the caller's last [`Feed::sync`].
@@ -247,7 +268,7 @@ impl DayTotals {
             v.0.get(&key).cloned()
         };
         if let Some(h) = held
-            && feed.holds(h.stamp, &[viewer])
+            && feed.holds(Stamp::from_raw(h.stamp.load(Ordering::Acquire)), &[viewer])
         {
             return Ok(h);
         }
@@ -255,7 +276,10 @@ impl DayTotals {
         let side = store.viewer_day(viewer, day).await?;
         self.viewers_loaded.fetch_add(1, Ordering::Relaxed);
         let cost = (side.friends.len() + side.liked.len()) * 8 + 96;
-        let side = Arc::new(ViewerSide { stamp, side });
+        let side = Arc::new(ViewerSide {
+            stamp: AtomicU64::new(stamp.raw()),
+            side,
+        });
         let mut v = self.viewers.lock().unwrap_or_else(|e| e.into_inner());
         let (map, used) = &mut *v;
         if *used + cost > VIEWER_BUDGET {

@@ -39,6 +39,15 @@ pub struct Stamp(u64);
 impl Stamp {
     /// A stamp nothing holds at once its user has a change (every applied change has a later tick).
     pub const VOID: Stamp = Stamp(0);
+
+    /// For a stamp kept in an atomic.
+    pub(crate) fn raw(self) -> u64 {
+        self.0
+    }
+
+    pub(crate) fn from_raw(raw: u64) -> Stamp {
+        Stamp(raw)
+    }
 }
 
 struct Position {

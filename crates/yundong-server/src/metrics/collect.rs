@@ -81,6 +81,27 @@ impl Collector for Node {
                 .map(|(cache, c)| ([("cache", *cache)], ConstGauge::new(c.entries as i64))),
         )?;
 
+        let index = self.caches.day_totals.stats();
+        family(
+            &mut encoder,
+            "ranking_index_rows",
+            "Users' day rows a ranking was built from, by how this node's index had them (reused: held and current; \
+             loaded: read from the database; patched: brought up to date from a step value the change feed carried)",
+            MetricType::Counter,
+            [
+                ("reused", index.rows_reused),
+                ("loaded", index.rows_loaded),
+                ("patched", index.rows_patched),
+            ]
+            .map(|(how, n)| ([("how", how)], ConstCounter::new(n))),
+        )?;
+        single(
+            &mut encoder,
+            "ranking_index_viewers_loaded",
+            "Viewers' sides (friends visible to them, rows they liked) read from the database",
+            ConstCounter::new(index.viewers_loaded),
+        )?;
+
         let feed = self.caches.feed.stats();
         single(
             &mut encoder,

@@ -189,6 +189,12 @@ async fn caches_and_the_change_feed_are_counted() {
         value(&m, "yundong_cache_loads_total", &[("cache", "rankings")]),
         Some(2.0)
     );
+    // b's rise (500 → 900) came with the feed: b's row was brought up to date in place, not read again.
+    let rows = |m: &[Sample], how: &'static str| value(m, "yundong_ranking_index_rows_total", &[("how", how)]);
+    assert_eq!(rows(&m, "loaded"), Some(2.0), "a's and b's rows, once each");
+    assert_eq!(rows(&m, "patched"), Some(1.0));
+    assert!(rows(&m, "reused").unwrap() >= 1.0);
+    assert_eq!(value(&m, "yundong_ranking_index_viewers_loaded_total", &[]), Some(1.0));
 }
 
 #[tokio::test]
@@ -249,7 +255,7 @@ async fn labels_carry_no_ids_tokens_appids_openids_or_paths() {
     let (_, openapi) = s.get_json("/openapi.json").await;
     let label_names: BTreeSet<&str> = m.iter().flat_map(|x| x.labels.keys().map(String::as_str)).collect();
     let allowed: BTreeSet<&str> = [
-        "surface", "route", "status", "errcode", "cache", "result", "pool", "state", "le",
+        "surface", "route", "status", "errcode", "cache", "result", "how", "pool", "state", "le",
     ]
     .into_iter()
     .collect();

@@ -359,4 +359,15 @@ async fn step_values_in_the_feed_update_held_rows_without_a_read() {
     let (_, page) = get(&b, &viewer, "?limit=1").await;
     assert_eq!(page["ranking"][0]["user_id"], target.0, "{page}");
     assert_eq!(page["ranking"][0]["likes"], 1, "{page}");
+
+    // The viewer's own rise keeps their side (friends, likes given): only their row moves.
+    let before = index();
+    store
+        .put_steps_batch(&[put(viewer.user_id, StepSource::Phone, 70_000)])
+        .await
+        .unwrap();
+    assert_pages_match(&b, &viewer, 200, "the viewer walks").await;
+    let after = index();
+    assert_eq!(after.viewers_loaded, before.viewers_loaded, "{after:?}");
+    assert_eq!(after.rows_loaded, before.rows_loaded, "{after:?}");
 }
