@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use yundong_proto::sport::SportRecord;
 use yundong_store::{StepValue, Store, StoreError, UserDayRow, UserId, ViewerDay};
 
-use super::{Feed, Stamp};
+use super::{Feed, IdMap, Stamp};
 
 /// Days held (today, yesterday across midnight, and one more the window asked for).
 pub const MAX_DAYS: usize = 3;
@@ -58,11 +58,11 @@ pub struct ViewerSide {
 }
 
 /// Viewers' sides by (viewer, day), and the bytes they take.
-type Viewers = (HashMap<(UserId, i64), Arc<ViewerSide>>, usize);
+type Viewers = (IdMap<(UserId, i64), Arc<ViewerSide>>, usize);
 
 #[derive(Default)]
 struct Days {
-    days: HashMap<i64, Arc<RwLock<HashMap<UserId, Held>>>>,
+    days: HashMap<i64, Arc<RwLock<IdMap<UserId, Held>>>>,
 }
 
 /// The index (see the module docs).
@@ -107,7 +107,7 @@ impl DayTotals {
         Self::default()
     }
 
-    fn day_map(&self, day: i64) -> Arc<RwLock<HashMap<UserId, Held>>> {
+    fn day_map(&self, day: i64) -> Arc<RwLock<IdMap<UserId, Held>>> {
         let mut d = self.days.lock().unwrap_or_else(|e| e.into_inner());
         if !d.days.contains_key(&day) && d.days.len() >= MAX_DAYS {
             // The oldest day goes first (a new day arrives at midnight; old ones are the window's rare asks).

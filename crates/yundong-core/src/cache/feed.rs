@@ -10,7 +10,7 @@
 //! at the cache. Concurrent requests share reads: one is in flight at a time and each serves everyone who arrived
 //! before it began.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -118,7 +118,7 @@ struct Ticks {
     now: u64,
     /// Tick of the last "forget everything": answers stamped before it are void.
     flushed: u64,
-    users: HashMap<UserId, u64>,
+    users: super::IdMap<UserId, u64>,
 }
 
 impl Ticks {

@@ -8,8 +8,8 @@
 pub mod accounts;
 pub mod day_totals;
 pub mod feed;
+pub mod ids;
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,6 +20,7 @@ use yundong_store::{AppId, Gate, Store, StoreError, UserId};
 use crate::config::Config;
 
 pub use feed::{Feed, Stamp};
+pub use ids::IdMap;
 
 /// A cached value with what it was read at and what it depends on.
 pub struct Entry<V> {
@@ -29,7 +30,7 @@ pub struct Entry<V> {
 }
 
 /// Entries with their cost, and the total cost.
-type Costed<K, V> = (HashMap<K, (Arc<Entry<V>>, usize)>, usize);
+type Costed<K, V> = (IdMap<K, (Arc<Entry<V>>, usize)>, usize);
 
 /// Loads are serialized per stripe of keys: a burst of misses on one key loads it once.
 const LOAD_STRIPES: usize = 64;
@@ -66,7 +67,7 @@ pub struct Loaded<V> {
 impl<K: Eq + Hash, V> Entries<K, V> {
     fn new(budget: usize) -> Self {
         Entries {
-            map: Mutex::new((HashMap::new(), 0)),
+            map: Mutex::new((IdMap::default(), 0)),
             budget,
             loading: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
             hits: AtomicU64::new(0),
