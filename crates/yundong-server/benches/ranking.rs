@@ -284,7 +284,8 @@ fn main() {
     };
     let database = |id: i64| black_box(rt.block_on(ranking::ranking(&store, zone, &viewer(id), today)).is_ok());
     // The miss path's untimed setup: CHANGED of the viewer's friends walk (viewer i has the first SIZES[i-1] of the
-    // pool as friends), written as a phone upload would be.
+    // pool as friends), written as a phone upload would be: a higher count than before, which the change feed
+    // carries to the index (a lower one, or any other change, costs a read of that friend's row instead).
     let walks = std::cell::Cell::new(0_i64);
     let change = |id: i64| {
         let size = SIZES[(id - 1) as usize];
@@ -295,7 +296,8 @@ fn main() {
                 user_id: UserId(101 + (n * 7_919 + k * 104_729) % size),
                 day: today,
                 source: StepSource::Phone,
-                steps: 20_000 + (n * 31 + k) % 9_000,
+                // A phone's count only grows through the day: every walk writes more than any walk before it.
+                steps: 100_000 + n * 16 + k,
             })
             .collect();
         rt.block_on(store.put_steps_batch(&writes)).unwrap();

@@ -182,12 +182,21 @@ impl Store {
 
     /// Keep the journal within its bounds: drop rows written before `oldest` and all but the newest `keep` rows.
     /// Returns how many rows were dropped.
+    ///
+    /// Rows are appended in time order, so the rows too old are the oldest ids: everything below the first row young
+    /// enough goes, found by walking ids up from the lowest (in the steady state the lowest is young enough, and the
+    /// walk stops at once; a `WHERE at < $1` scanned the whole table, tens of megabytes, at every prune). A row
+    /// appended late with an older time (another node's queue) waits for the next prune past it.
     pub async fn prune_journal(&self, oldest: i64, keep: i64) -> Result<u64> {
-        let mut n = sqlx::query("DELETE FROM request_journal WHERE at < $1")
-            .bind(oldest)
-            .execute(&self.writer)
-            .await?
-            .rows_affected();
+        let mut n = sqlx::query(
+            "DELETE FROM request_journal WHERE id < COALESCE(
+                 (SELECT id FROM request_journal WHERE at >= $1 ORDER BY id LIMIT 1),
+                 (SELECT MAX(id) + 1 FROM request_journal))",
+        )
+        .bind(oldest)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
         let newest: Option<i64> = sqlx::query("SELECT MAX(id) AS m FROM request_journal")
             .fetch_one(&self.pool)
             .await?

@@ -238,7 +238,10 @@ impl DayTotals {
         if v.0.is_empty() {
             return;
         }
-        let days: Vec<i64> = self.days.lock().map_or_else(|_| Vec::new(), |d| d.days.keys().copied().collect());
+        let days: Vec<i64> = self
+            .days
+            .lock()
+            .map_or_else(|_| Vec::new(), |d| d.days.keys().copied().collect());
         let mut users: Vec<UserId> = values.iter().map(|v| v.user_id).collect();
         users.sort_unstable();
         users.dedup();

@@ -62,7 +62,11 @@ mod tests {
         let build = BuildHasherDefault::<IdHasher>::default();
         let hashes: Vec<u64> = (1..=4096_i64).map(|id| build.hash_one(id)).collect();
         let low: std::collections::HashSet<u64> = hashes.iter().map(|h| h & 4095).collect();
-        assert_eq!(low.len(), 4096, "the low 12 bits of 4096 consecutive ids are all distinct");
+        assert_eq!(
+            low.len(),
+            4096,
+            "the low 12 bits of 4096 consecutive ids are all distinct"
+        );
         let tags: std::collections::HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
         assert!(tags.len() > 100, "the top 7 bits vary: {}", tags.len());
         assert_ne!(build.hash_one((1_i64, 2_i64)), build.hash_one((2_i64, 1_i64)));

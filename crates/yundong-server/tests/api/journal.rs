@@ -239,3 +239,39 @@ async fn a_burst_is_journaled_whole() {
             .all(|r| r.entry.errcode == Some(40013) && r.entry.status == 200)
     );
 }
+
+/// Pruning by age drops the rows older than the bound (the oldest ids), keeps the rest, and then the size cap keeps
+/// the newest rows.
+#[tokio::test]
+async fn pruning_drops_rows_past_the_age_bound_then_past_the_cap() {
+    let s = TestServer::spawn().await;
+    let store = &s.state.store;
+    store.clear_journal().await.unwrap();
+    // Within the last day, so the node's own janitor (7 days) leaves them alone.
+    let base = s.state.now() - 1_000;
+    let entry = |at: i64| yundong_store::JournalEntry {
+        at: base + at,
+        method: "GET".into(),
+        path: "/cgi-bin/token".into(),
+        ..Default::default()
+    };
+    store
+        .append_journal(&[100, 200, 300, 400, 500].map(entry))
+        .await
+        .unwrap();
+    let ats = || async {
+        let rows = store.journal_after(0, 100).await.unwrap();
+        rows.into_iter().map(|r| r.entry.at - base).collect::<Vec<_>>()
+    };
+    assert_eq!(store.prune_journal(base + 250, 100).await.unwrap(), 2);
+    assert_eq!(ats().await, [300, 400, 500]);
+    assert_eq!(
+        store.prune_journal(base + 250, 100).await.unwrap(),
+        0,
+        "nothing more is old"
+    );
+    assert_eq!(store.prune_journal(base + 250, 1).await.unwrap(), 2);
+    assert_eq!(ats().await, [500]);
+    assert_eq!(store.prune_journal(base + 1_000, 100).await.unwrap(), 1, "all too old");
+    assert!(ats().await.is_empty());
+}
