@@ -54,7 +54,7 @@ const INSERT_SQLITE: &str = "INSERT INTO request_journal (at, method, path, appi
      json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]'), \
      json_extract(value, '$[9]'), json_extract(value, '$[10]'), json_extract(value, '$[11]'), \
      json_extract(value, '$[12]'), json_extract(value, '$[13]'), json_extract(value, '$[14]') \
-     FROM json_each($1) ORDER BY key";
+     FROM jsonb_each($1) ORDER BY key";
 
 const INSERT_POSTGRES: &str = "INSERT INTO request_journal (at, method, path, appid, query, body, status, errcode, \
      errmsg, detail, rid, latency_ms, fault_id, response, client_ip) \
@@ -87,8 +87,10 @@ fn row_to_entry(r: &AnyRow) -> Result<JournalRow> {
 
 impl Store {
     /// Append `entries` in one statement, in order: the batch is bound as one JSON array of row arrays, which the
-    /// database expands itself (SQLite `json_each`, PostgreSQL `jsonb_array_elements`). One bind per batch instead of
-    /// fifteen per row: binding values one by one cost more than storing them.
+    /// database expands itself (SQLite `jsonb_each`, PostgreSQL `jsonb_array_elements`). One bind per batch instead of
+    /// fifteen per row: binding values one by one cost more than storing them. On SQLite `jsonb_each`, not
+    /// `json_each`: the latter hands each row array back as text, which each of the fifteen extractions parsed again
+    /// (the cheapest journaled call kept 0.63 of its throughput with it, 0.70 without).
     pub async fn append_journal(&self, entries: &[JournalEntry]) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
