@@ -45,6 +45,9 @@ pub struct JournalRow {
     pub entry: JournalEntry,
 }
 
+/// Rows one pruning statement deletes at most.
+const PRUNE_CHUNK: i64 = 1_000;
+
 const COLUMNS: &str = "at, method, path, appid, query, body, status, errcode, errmsg, detail, rid, latency_ms, \
                        fault_id, response, client_ip";
 const INSERT_SQLITE: &str = "INSERT INTO request_journal (at, method, path, appid, query, body, status, errcode, \
@@ -204,11 +207,23 @@ impl Store {
             .await?
             .try_get("m")?;
         if let Some(newest) = newest {
-            n += sqlx::query("DELETE FROM request_journal WHERE id <= $1")
+            // In chunks, each its own short transaction: one DELETE of ten thousand rows held SQLite's one writer long
+            // enough to show in the p99 of every call that writes (a session touch, an upload).
+            loop {
+                let gone = sqlx::query(
+                    "DELETE FROM request_journal WHERE id <= $1
+                     AND id <= (SELECT COALESCE(MIN(id), 0) FROM request_journal) + $2",
+                )
                 .bind(newest - keep)
+                .bind(PRUNE_CHUNK)
                 .execute(&self.writer)
                 .await?
                 .rows_affected();
+                n += gone;
+                if gone == 0 {
+                    break;
+                }
+            }
         }
         Ok(n)
     }
