@@ -7,7 +7,8 @@
 #
 #   bench/http/faults.sh [sqlite|postgres]      (default sqlite)
 #
-# Env: DURATION (seconds per measurement, default 5), CONNECTIONS (default 64),
+# Env: DURATION (seconds per measurement, default 5), CONNECTIONS (default 64), RULES (fault rules on the "on"
+#      server, default 12),
 #      YUNDONG_BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432/postgres).
 # Servers pinned to CPU 0, wrk to CPU 1 (taskset). About 3 x 6 cases x DURATION plus seeding.
 set -euo pipefail
@@ -106,9 +107,9 @@ wrk.headers["Authorization"] = "Bearer $utoken"
 LUA
 }
 
-start on 100000 12 "${JOURNAL_CLIENT:+--journal-client}"
+start on 100000 "${RULES:-12}" "${JOURNAL_CLIENT:+--journal-client}"
 start off 0 0 ""
-printf '\n%s, journal on%s and 12 non-matching fault rules vs journal off and no rule, %s connections, %ss per measurement, servers pinned to 1 core\n\n' \
+printf '\n%s, journal on%s and ${RULES:-12} non-matching fault rules vs journal off and no rule, %s connections, %ss per measurement, servers pinned to 1 core\n\n' \
     "$backend" "${JOURNAL_CLIENT:+ (+ client calls)}" "$CONNECTIONS" "$DURATION"
 printf '| case | on req/s | off req/s | on again req/s | on / off | p50 ms on/off | p99 ms on/off |\n|---|---|---|---|---|---|---|\n'
 for case in refused checksession stable werun ranking steps; do
