@@ -109,8 +109,8 @@ LUA
 
 start on 100000 "${RULES:-12}" "${JOURNAL_CLIENT:+--journal-client}"
 start off 0 0 ""
-printf '\n%s, journal on%s and ${RULES:-12} non-matching fault rules vs journal off and no rule, %s connections, %ss per measurement, servers pinned to 1 core\n\n' \
-    "$backend" "${JOURNAL_CLIENT:+ (+ client calls)}" "$CONNECTIONS" "$DURATION"
+printf '\n%s, journal on%s and %s non-matching fault rules vs journal off and no rule, %s connections, %ss per measurement, servers pinned to 1 core\n\n' \
+    "$backend" "${JOURNAL_CLIENT:+ (+ client calls)}" "${RULES:-12}" "$CONNECTIONS" "$DURATION"
 printf '| case | on req/s | off req/s | on again req/s | on / off | p50 ms on/off | p99 ms on/off |\n|---|---|---|---|---|---|---|\n'
 for case in refused checksession stable werun ranking steps; do
     rows=()
