@@ -136,6 +136,15 @@ impl Store {
             .map_err(|_| StoreError::Invalid("server_version_num is not a number"))
     }
 
+    /// PostgreSQL: a run-time setting as the store's pooled connections have it (`jit`, set at connect).
+    pub async fn postgres_setting(&self, name: &str) -> Result<String> {
+        let row = sqlx::query("SELECT current_setting($1) AS v")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("v")?)
+    }
+
     /// SQLite: `PRAGMA integrity_check`'s verdict (`ok` when sound).
     pub async fn sqlite_integrity(&self) -> Result<String> {
         let row = sqlx::query("PRAGMA integrity_check").fetch_one(&self.pool).await?;
