@@ -5,7 +5,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{AppId, Backend, Result, Store};
+use crate::{AppId, Backend, Result, Store, StoreError};
 
 /// One journaled call, secrets already masked by the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -98,29 +98,31 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        let rows: Vec<serde_json::Value> = entries
+        // Serialized straight from the entries as arrays (tuples), not through `serde_json::Value`s that copy every
+        // string first.
+        let rows: Vec<_> = entries
             .iter()
             .map(|e| {
-                serde_json::json!([
+                (
                     e.at,
-                    e.method,
-                    e.path,
-                    e.appid,
-                    e.query,
-                    e.body,
+                    &e.method,
+                    &e.path,
+                    &e.appid,
+                    &e.query,
+                    &e.body,
                     e.status,
                     e.errcode,
-                    e.errmsg,
-                    e.detail,
-                    e.rid,
+                    &e.errmsg,
+                    &e.detail,
+                    &e.rid,
                     e.latency_ms,
-                    e.fault_id,
-                    e.response,
-                    e.client_ip
-                ])
+                    &e.fault_id,
+                    &e.response,
+                    &e.client_ip,
+                )
             })
             .collect();
-        let batch = serde_json::Value::Array(rows).to_string();
+        let batch = serde_json::to_string(&rows).map_err(|_| StoreError::Invalid("unserializable journal entry"))?;
         let sql = match self.backend {
             Backend::Sqlite => INSERT_SQLITE,
             Backend::Postgres => INSERT_POSTGRES,
