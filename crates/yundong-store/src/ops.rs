@@ -128,15 +128,14 @@ impl Store {
 impl Store {
     /// PostgreSQL: the server's version as `server_version_num` (e.g. 150020 for 15.20).
     pub async fn postgres_version_num(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT current_setting('server_version_num') AS v")
-            .fetch_one(&self.pool)
-            .await?;
-        let v: String = row.try_get("v")?;
-        v.parse()
+        self.postgres_setting("server_version_num")
+            .await?
+            .parse()
             .map_err(|_| StoreError::Invalid("server_version_num is not a number"))
     }
 
-    /// PostgreSQL: a run-time setting as the store's pooled connections have it (`jit`, set at connect).
+    /// PostgreSQL: a run-time setting as the store's pooled connections have it (`jit`, set at connect;
+    /// `server_version_num`).
     pub async fn postgres_setting(&self, name: &str) -> Result<String> {
         let row = sqlx::query("SELECT current_setting($1) AS v")
             .bind(name)

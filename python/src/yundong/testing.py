@@ -131,6 +131,11 @@ def _appid(app: AppRef) -> str:
         raise TypeError(f"an app is a dict with an 'appid' (from create_app) or an appid string, not {app!r}") from None
 
 
+def _given(**fields: Any) -> Dict[str, Any]:
+    """A request body of the fields given (``None`` means "not given": the server's default applies)."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
 def _token(user: UserRef) -> str:
     if isinstance(user, str):
         return user
@@ -456,15 +461,13 @@ class YundongServer:
         device_steps: Optional[bool] = None,
     ) -> App:
         """Register a mini program: ``{appid, secret, original_id, name, …}`` (the only time the secret is shown)."""
-        body: Dict[str, Any] = {"name": name}
-        for key, value in (
-            ("category", category),
-            ("werun_share", werun_share),
-            ("open_platform", open_platform),
-            ("device_steps", device_steps),
-        ):
-            if value is not None:
-                body[key] = value
+        body = _given(
+            name=name,
+            category=category,
+            werun_share=werun_share,
+            open_platform=open_platform,
+            device_steps=device_steps,
+        )
         return self.admin("POST", "/admin/v1/apps", body)  # type: ignore[no-any-return]
 
     def create_user(self, nickname: str = "小明") -> User:
@@ -496,21 +499,18 @@ class YundongServer:
         (default: every call until removed); ``appid`` narrows it to one app; ``delay_ms`` alone delays and then
         serves normally; ``drop=True`` closes the connection without an answer. A faulted call changes nothing, so
         a back end's retry can succeed. See docs/API.md "Faults"."""
-        body: Dict[str, Any] = {"path": path}
-        if appid is not None:
-            body["appid"] = _appid(appid)
-        for key, value in (
-            ("errcode", errcode),
-            ("errmsg", errmsg),
-            ("http_status", http_status),
-            ("delay_ms", delay_ms),
-            ("drop", drop),
-            ("probability", probability),
-            ("seed", seed),
-            ("times", times),
-        ):
-            if value is not None:
-                body[key] = value
+        body = _given(
+            path=path,
+            appid=None if appid is None else _appid(appid),
+            errcode=errcode,
+            errmsg=errmsg,
+            http_status=http_status,
+            delay_ms=delay_ms,
+            drop=drop,
+            probability=probability,
+            seed=seed,
+            times=times,
+        )
         return self.admin("POST", "/admin/v1/faults", body)  # type: ignore[no-any-return]
 
     def faults(self) -> List[Dict[str, Any]]:

@@ -106,6 +106,16 @@ async fn bulk_friends(s: &TestServer, viewer: i64, first: i64, n: i64) -> Vec<i6
     ids
 }
 
+/// Two nodes of one deployment, and a viewer with `n` bulk-loaded friends whose steps are written.
+async fn two_nodes_and_a_viewer(n: i64) -> (TestServer, TestServer, UserCreated, Vec<i64>) {
+    let a = TestServer::spawn().await;
+    let b = a.spawn_node().await;
+    let viewer = a.user("viewer").await;
+    let ids = bulk_friends(&a, viewer.user_id, BULK, n).await;
+    write_steps(&a, &ids, 0).await;
+    (a, b, viewer, ids)
+}
+
 fn today(s: &TestServer) -> i64 {
     s.state.config.day_zone.day_start(s.state.now())
 }
@@ -218,11 +228,7 @@ async fn bad_limits_and_cursors_get_an_errmsg_and_change_nothing() {
 /// serves after a write is acknowledged equals the SQL reference at that moment.
 #[tokio::test]
 async fn pages_on_one_node_follow_writes_made_on_another_under_churn() {
-    let a = TestServer::spawn().await;
-    let b = a.spawn_node().await;
-    let viewer = a.user("viewer").await;
-    let ids = bulk_friends(&a, viewer.user_id, BULK, 2_500).await;
-    write_steps(&a, &ids, 0).await;
+    let (a, b, viewer, ids) = two_nodes_and_a_viewer(2_500).await;
     let mut friends = Vec::new();
     for i in 0..4 {
         let f = a.user(&format!("f{i}")).await;
@@ -296,11 +302,7 @@ async fn a_page_at_ten_thousand_friends_stays_under_16_kb() {
 /// the same user in the same read makes the node read the row. Every page still equals the SQL reference.
 #[tokio::test]
 async fn step_values_in_the_feed_update_held_rows_without_a_read() {
-    let a = TestServer::spawn().await;
-    let b = a.spawn_node().await;
-    let viewer = a.user("viewer").await;
-    let ids = bulk_friends(&a, viewer.user_id, BULK, 300).await;
-    write_steps(&a, &ids, 0).await;
+    let (a, b, viewer, ids) = two_nodes_and_a_viewer(300).await;
     assert_pages_match(&b, &viewer, 200, "start").await;
     let store = &a.state.store;
     let day = today(&a);
